@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs momentum into .venv (exact versions from constraints.txt) and runs a command:
+#   ./dev.sh serve [--host H] [--port P]   the server (embedded Postgres and Redis by default)
+#   ./dev.sh test [pytest args]            lint, type check and the test suite
+#   ./dev.sh <momentum args>               any other CLI command (migrate, seed, ...)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python_bin="${PYTHON:-}"
+if [ -z "$python_bin" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then python_bin="$candidate"; break; fi
+  done
+fi
+if ! "$python_bin" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+  echo "momentum needs Python 3.11 (set PYTHON=/path/to/python3.11)" >&2
+  exit 1
+fi
+
+stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing momentum into .venv ..." >&2
+  "$python_bin" -m venv .venv
+  export PIP_CONSTRAINT="$PWD/constraints.txt"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+command="${1:-serve}"
+[ $# -gt 0 ] && shift
+case "$command" in
+  test)
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    .venv/bin/mypy
+    exec .venv/bin/pytest "$@"
+    ;;
+  *)
+    exec .venv/bin/momentum "$command" "$@"
+    ;;
+esac

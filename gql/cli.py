@@ -1,0 +1,222 @@
+"""The `momentum` command: serve, migrate, seed."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+
+import uvicorn
+from pydantic import ValidationError
+
+import migrations
+from gql import embedded
+from gql.app import create_app
+from gql.settings import Environment, Settings
+from models.db import create_engine, create_sessionmaker
+from resolvers.demo_data import DemoSizes, generate_demo_data
+from resolvers.sample_data import load_sample_data
+
+log = logging.getLogger("momentum")
+
+SAMPLE_DATA_MARKER = ".sample-data-loaded"
+WS_MAX_MESSAGE_BYTES = 1024 * 1024
+
+
+def load_settings() -> Settings:
+    """Reads the environment; on invalid configuration prints why and exits with status 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print("momentum: invalid configuration:", file=sys.stderr)
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            print(f"  - {where}: {problem['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+@contextmanager
+def running_services(settings: Settings) -> Iterator[tuple[Settings, bool]]:
+    """Yields settings with both URLs set, starting embedded servers for the missing ones.
+
+    The flag tells whether Postgres is the embedded one.
+    """
+    if not settings.embedded:
+        yield settings, False
+        return
+    services = embedded.start(
+        settings.data_dir,
+        postgres=settings.database_url is None,
+        redis=settings.redis_url is None,
+    )
+    try:
+        yield (
+            settings.model_copy(
+                update={
+                    "database_url": settings.database_url or services.database_url,
+                    "redis_url": settings.redis_url or services.redis_url,
+                }
+            ),
+            services.database_url is not None,
+        )
+    finally:
+        services.stop()
+
+
+async def _migrate(database_url: str, *, down: str | None = None) -> None:
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        if down is None:
+            await migrations.upgrade(engine)
+        else:
+            await migrations.downgrade(engine, down)
+        log.info("database at revision %s", await migrations.current_revision(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _seed_sample(settings: Settings) -> None:
+    assert settings.database_url is not None
+    engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+    include_test_users = settings.env is not Environment.PRODUCTION
+    try:
+        async with create_sessionmaker(engine)() as session:
+            report = await load_sample_data(session=session, include_test_users=include_test_users)
+    finally:
+        await engine.dispose()
+    print(f"sample data added: {asdict(report)}")
+    if not include_test_users:
+        print("test users (known password) skipped: MOMENTUM_ENV is production")
+
+
+async def _seed_demo(database_url: str, sizes: DemoSizes) -> None:
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            counts = await generate_demo_data(session=session, sizes=sizes)
+    finally:
+        await engine.dispose()
+    print(f"demo data set: {counts}")
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; with this handler that
+    # becomes SystemExit, so the embedded servers below are stopped instead of orphaned.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    with running_services(settings) as (settings, embedded_postgres):
+        assert settings.database_url is not None
+        if settings.migrate_on_start:
+            asyncio.run(_migrate(settings.database_url))
+        marker = settings.data_dir / SAMPLE_DATA_MARKER
+        if embedded_postgres and not marker.exists():
+            asyncio.run(_seed_sample(settings))
+            marker.touch()
+        app = create_app(settings)
+        where = f"http://{host}:{port}"
+        if settings.graphiql_enabled:
+            print(f"momentum: GraphiQL at {where}/graphql", flush=True)
+        else:
+            print(f"momentum: GraphQL at {where}/graphql", flush=True)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            ws_max_size=WS_MAX_MESSAGE_BYTES,
+            log_level=settings.log_level,
+            timeout_graceful_shutdown=10,
+        )
+
+
+def migrate(settings: Settings, args: argparse.Namespace) -> None:
+    with running_services(settings) as (settings, _):
+        assert settings.database_url is not None
+        asyncio.run(_migrate(settings.database_url, down=args.down))
+
+
+def seed(settings: Settings, args: argparse.Namespace) -> None:
+    with running_services(settings) as (settings, _):
+        assert settings.database_url is not None
+        asyncio.run(_migrate(settings.database_url))
+        if not args.demo:
+            asyncio.run(_seed_sample(settings))
+            return
+        sizes = DemoSizes(
+            users=args.users,
+            posts=args.posts,
+            reactions=args.reactions,
+            comments=args.comments,
+            follows=args.follows,
+            goals_per_user=args.goals_per_user,
+            check_in_days=args.check_in_days,
+            random_seed=args.random_seed,
+        )
+        problems = sizes.problems()
+        if problems:
+            raise SystemExit("momentum seed --demo: " + "; ".join(problems))
+        asyncio.run(_seed_demo(settings.database_url, sizes))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="momentum",
+        description="GraphQL API and realtime server. With no DATABASE_URL / REDIS_URL, "
+        "embedded Postgres and Redis run in MOMENTUM_DATA_DIR (default ./.momentum).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the server (migrates first)")
+    serve_parser.add_argument("--host", help="default MOMENTUM_HOST or 127.0.0.1")
+    serve_parser.add_argument("--port", type=int, help="default MOMENTUM_PORT or 8000")
+    serve_parser.set_defaults(handler=serve)
+
+    migrate_parser = commands.add_parser("migrate", help="upgrade the database to the latest")
+    migrate_parser.add_argument(
+        "--down", metavar="REVISION", help="downgrade to REVISION instead ('base': empty)"
+    )
+    migrate_parser.set_defaults(handler=migrate)
+
+    seed_parser = commands.add_parser(
+        "seed", help="load the sample data (idempotent), or --demo for a generated data set"
+    )
+    seed_parser.add_argument("--demo", action="store_true", help="generate a demo data set")
+    defaults = DemoSizes()
+    for name in (
+        "users",
+        "posts",
+        "reactions",
+        "comments",
+        "follows",
+        "goals_per_user",
+        "check_in_days",
+    ):
+        seed_parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=int,
+            default=getattr(defaults, name),
+            help=f"with --demo (default {getattr(defaults, name)})",
+        )
+    seed_parser.add_argument(
+        "--random-seed", type=float, default=defaults.random_seed, help="with --demo, -1..1"
+    )
+    seed_parser.set_defaults(handler=seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args.handler(settings, args)

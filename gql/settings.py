@@ -1,0 +1,78 @@
+"""All configuration, read once from the environment and validated at start."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 (refused outside dev)
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Each field reads MOMENTUM_<NAME>, except DATABASE_URL, REDIS_URL and JWT_SECRET."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MOMENTUM_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str | None = Field(
+        default=None,
+        repr=False,
+        validation_alias="DATABASE_URL",
+        description="postgresql://... ; unset: embedded Postgres (development)",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        repr=False,
+        validation_alias="REDIS_URL",
+        description="redis://... ; unset: embedded Redis (development)",
+    )
+    jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET), validation_alias="JWT_SECRET")
+    data_dir: Path = Field(default=Path(".momentum"), description="embedded services' data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    graphiql: bool | None = Field(default=None, description="default: on except in production")
+    migrate_on_start: bool = True
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        problems = []
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEV_JWT_SECRET:
+            problems.append("JWT_SECRET is the development placeholder; set a real secret")
+        elif len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if not self.database_url:
+            problems.append("DATABASE_URL is required (embedded Postgres is for development)")
+        if not self.redis_url:
+            problems.append("REDIS_URL is required (embedded Redis is for development)")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """Whether Postgres or Redis must be started in-process (no URL configured)."""
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is None:
+            return self.env is not Environment.PRODUCTION
+        return self.graphiql

@@ -1,0 +1,94 @@
+"""People: accounts, their OAuth identities and their privacy consents."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text, true
+from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at, one_of, updated_at, uuid_pk
+
+PLANS = ("free", "pro", "elite")
+USERNAME_PATTERN = "^[a-z0-9_]{3,50}$"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(one_of("plan", PLANS), name="plan"),
+        CheckConstraint(
+            one_of("auth_provider", ("email", "apple", "google")), name="auth_provider"
+        ),
+        CheckConstraint(f"username ~ '{USERNAME_PATTERN}'", name="username_format"),
+        CheckConstraint("email = lower(email) AND position('@' IN email) > 1", name="email_format"),
+        CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
+        CheckConstraint("length(bio) <= 500", name="bio_length"),
+        Index("idx_users_email", "email"),
+        Index("idx_users_username", "username"),
+        Index("idx_users_auth_provider", "auth_provider"),
+        Index("idx_users_plan", "plan"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    email: Mapped[str] = mapped_column(unique=True)
+    password_hash: Mapped[str | None]
+    name: Mapped[str]
+    username: Mapped[str | None] = mapped_column(unique=True)
+    profile_picture_url: Mapped[str | None]
+    bio: Mapped[str | None]
+    plan: Mapped[str] = mapped_column(server_default="free")
+    timezone: Mapped[str] = mapped_column(server_default="UTC")
+    language: Mapped[str] = mapped_column(server_default="en")
+    is_active: Mapped[bool] = mapped_column(server_default=true())
+    email_verified: Mapped[bool] = mapped_column(server_default=text("false"))
+    auth_provider: Mapped[str] = mapped_column(server_default="email")
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class OAuthAccount(Base):
+    __tablename__ = "oauth_accounts"
+    __table_args__ = (
+        CheckConstraint(one_of("provider", ("apple", "google")), name="provider"),
+        UniqueConstraint("provider", "provider_user_id"),
+        Index("idx_oauth_accounts_user_id", "user_id"),
+        Index("idx_oauth_accounts_provider_user_id", "provider", "provider_user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str]
+    provider_user_id: Mapped[str]
+    provider_email: Mapped[str | None]
+    provider_name: Mapped[str | None]
+    provider_picture: Mapped[str | None]
+    access_token: Mapped[str | None] = mapped_column(comment="encrypted")
+    refresh_token: Mapped[str | None] = mapped_column(comment="encrypted")
+    token_expires_at: Mapped[datetime | None]
+    raw_user_data: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class UserConsent(Base):
+    __tablename__ = "user_consents"
+    __table_args__ = (
+        CheckConstraint(
+            one_of("consent_type", ("marketing", "analytics", "data_processing")),
+            name="consent_type",
+        ),
+        Index("idx_user_consents_user_id", "user_id", "consent_type", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    consent_type: Mapped[str]
+    granted: Mapped[bool]
+    granted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    ip_address: Mapped[str | None] = mapped_column(INET)
+    user_agent: Mapped[str | None]
+    created_at: Mapped[datetime] = created_at()

@@ -1,0 +1,1 @@
+"""Realtime: event capture, the elected relay, and the Redis hub (see ARCHITECTURE.md)."""
