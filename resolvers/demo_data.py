@@ -87,7 +87,7 @@ STATEMENTS = (
             ('Meditate 10 minutes', 'wellness', 'daily', 7, ARRAY['21:00']),
             ('Read 20 pages', 'custom', 'daily', 7, NULL)
         ) AS v(title, category, frequency, target_days, reminder_times)
-        OFFSET (g - 1 + abs(hashtext(u.id::text))) % 5 LIMIT 1
+        OFFSET (g - 1 + split_part(u.username, '_', 2)::int) % 5 LIMIT 1
     ) AS t ON true
     WHERE u.email LIKE '%@{DEMO_DOMAIN}'
     """,

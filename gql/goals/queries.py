@@ -3,7 +3,8 @@
 import strawberry
 
 from gql.context import Info
-from gql.goals.types import GoalCategory, GoalTemplate
+from gql.goals.types import GoalTemplate
+from models.goals import GoalCategory
 from resolvers import goals as goal_resolvers
 
 

@@ -6,8 +6,9 @@ import strawberry
 
 from models import goals as goal_models
 
-GoalCategory = strawberry.enum(goal_models.GoalCategory, name="GoalCategory")
-GoalFrequency = strawberry.enum(goal_models.GoalFrequency, name="GoalFrequency")
+# Registering the model enums with Strawberry lets fields be annotated with them directly.
+strawberry.enum(goal_models.GoalCategory, name="GoalCategory")
+strawberry.enum(goal_models.GoalFrequency, name="GoalFrequency")
 
 
 @strawberry.type
@@ -15,8 +16,8 @@ class GoalTemplate:
     id: strawberry.ID
     title: str
     description: str | None
-    category: GoalCategory
-    frequency: GoalFrequency
+    category: goal_models.GoalCategory
+    frequency: goal_models.GoalFrequency
     target_days: int | None
     reminder_times: list[str]
     is_ai_generated: bool

@@ -1,0 +1,104 @@
+"""With no configuration, `momentum serve` runs everything itself and stops it cleanly."""
+
+import json
+import signal
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+from tests.processes import MOMENTUM, environment, free_port, wait_until
+
+STARTUP_SECONDS = 90
+QUERY = b'{"query": "{ goalTemplates { id title } }"}'
+
+
+def get_json(url: str, body: bytes | None = None) -> object:
+    request = urllib.request.Request(  # noqa: S310 (a local http:// URL)
+        url, data=body, headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def answers(url: str) -> bool:
+    try:
+        return get_json(url) == {"status": "ok"}
+    except OSError:
+        return False
+
+
+@contextmanager
+def serving(data_dir: Path, log: Path) -> Iterator[str]:
+    """Runs `momentum serve` with no configuration; yields its base URL; SIGTERMs it after."""
+    port = free_port()
+    with log.open("a") as output:
+        server = subprocess.Popen(  # noqa: S603 (our own console script)
+            [MOMENTUM, "serve", "--port", str(port)],
+            env=environment(MOMENTUM_DATA_DIR=str(data_dir)),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(
+            lambda: answers(f"{base}/healthz") or server.poll() is not None,
+            timeout=STARTUP_SECONDS,
+            what="the embedded server to answer /healthz",
+        )
+        assert server.poll() is None, log.read_text()
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0, log.read_text()
+
+
+def template_ids(base: str) -> list[str]:
+    body = get_json(f"{base}/graphql", QUERY)
+    assert isinstance(body, dict)
+    return [template["id"] for template in body["data"]["goalTemplates"]]
+
+
+def server_pids(data_dir: Path) -> list[int]:
+    """Process ids of the running embedded Postgres and Redis, from their own records."""
+    postgres = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    redis_registry = json.loads((data_dir / "redis.rdb.settings").read_text())
+    redis = int(Path(redis_registry["pidfile"]).read_text())
+    return [postgres, redis]
+
+
+def running(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_serve_with_no_configuration_starts_everything_and_a_restart_reuses_the_data(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    log = tmp_path / "serve.log"
+
+    with serving(data_dir, log) as base:
+        pids = server_pids(data_dir)
+        assert all(running(pid) for pid in pids)
+        assert get_json(f"{base}/readyz") == {
+            "status": "ok",
+            "checks": {"postgres": "ok", "redis": "ok"},
+        }
+        first_ids = template_ids(base)
+        assert len(first_ids) == 4
+        assert f"GraphiQL at {base}/graphql" in log.read_text()
+    assert not any(running(pid) for pid in pids)
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    assert log.read_text().count("sample data added") == 1
+
+    with serving(data_dir, log) as base:
+        pids = server_pids(data_dir)
+        assert template_ids(base) == first_ids
+    assert log.read_text().count("sample data added") == 1
+    assert not any(running(pid) for pid in pids)
