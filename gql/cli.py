@@ -5,12 +5,13 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict
 
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
 from gql import embedded
@@ -66,39 +67,36 @@ def running_services(settings: Settings) -> Iterator[tuple[Settings, bool]]:
         services.stop()
 
 
-async def _migrate(database_url: str, *, down: str | None = None) -> None:
+@asynccontextmanager
+async def _one_connection(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine for a one-off command, disposed of afterwards."""
     engine = create_engine(database_url, pool_size=1, max_overflow=0)
     try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _migrate(database_url: str, *, down: str | None = None) -> None:
+    async with _one_connection(database_url) as engine:
         if down is None:
             await migrations.upgrade(engine)
         else:
             await migrations.downgrade(engine, down)
         log.info("database at revision %s", await migrations.current_revision(engine))
-    finally:
-        await engine.dispose()
 
 
-async def _seed_sample(settings: Settings) -> None:
-    assert settings.database_url is not None
-    engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
-    include_test_users = settings.env is not Environment.PRODUCTION
-    try:
-        async with create_sessionmaker(engine)() as session:
-            report = await load_sample_data(session=session, include_test_users=include_test_users)
-    finally:
-        await engine.dispose()
+async def _seed_sample(database_url: str, *, include_test_users: bool) -> None:
+    async with _one_connection(database_url) as engine, create_sessionmaker(engine)() as session:
+        report = await load_sample_data(session=session, include_test_users=include_test_users)
     print(f"sample data added: {asdict(report)}")
     if not include_test_users:
         print("test users (known password) skipped: MOMENTUM_ENV is production")
 
 
 async def _seed_demo(database_url: str, sizes: DemoSizes) -> None:
-    engine = create_engine(database_url, pool_size=1, max_overflow=0)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            counts = await generate_demo_data(session=session, sizes=sizes)
-    finally:
-        await engine.dispose()
+    async with _one_connection(database_url) as engine, create_sessionmaker(engine)() as session:
+        counts = await generate_demo_data(session=session, sizes=sizes)
     print(f"demo data set: {counts}")
 
 
@@ -118,7 +116,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             asyncio.run(_migrate(settings.database_url))
         marker = settings.data_dir / SAMPLE_DATA_MARKER
         if embedded_postgres and not marker.exists():
-            asyncio.run(_seed_sample(settings))
+            asyncio.run(_seed_sample(settings.database_url, include_test_users=True))
             marker.touch()
         app = create_app(settings)
         where = f"http://{host}:{port}"
@@ -149,7 +147,8 @@ def seed(settings: Settings, args: argparse.Namespace) -> None:
         assert settings.database_url is not None
         asyncio.run(_migrate(settings.database_url))
         if not args.demo:
-            asyncio.run(_seed_sample(settings))
+            include_test_users = settings.env is not Environment.PRODUCTION
+            asyncio.run(_seed_sample(settings.database_url, include_test_users=include_test_users))
             return
         sizes = DemoSizes(
             users=args.users,

@@ -57,7 +57,18 @@ PHRASES = (
 )
 COMMENTS = ("Nice work!", "Keep it up", "So inspiring", "Same here!", "You got this")
 
-# Each statement reads sizes as bind parameters; arrays of ids are built once per statement.
+# The demo users' and posts' ids as arrays (u.ids, p.ids) with their lengths (u.n, p.n), so
+# rows can pick "the k-th user" cheaply; built once per statement.
+DEMO_USER_IDS = f"""u AS (
+        SELECT array_agg(id ORDER BY username) AS ids, count(*)::int AS n
+        FROM users WHERE email LIKE '%@{DEMO_DOMAIN}')"""
+DEMO_POST_IDS = f"""p AS (
+        SELECT array_agg(posts.id ORDER BY posts.created_at, posts.id) AS ids,
+               count(*)::int AS n
+        FROM posts JOIN users ON users.id = posts.user_id
+        WHERE users.email LIKE '%@{DEMO_DOMAIN}')"""
+
+# Each statement reads sizes as bind parameters.
 STATEMENTS = (
     f"DELETE FROM users WHERE email LIKE '%@{DEMO_DOMAIN}'",
     "SELECT setseed(:random_seed)",
@@ -103,27 +114,16 @@ STATEMENTS = (
     WHERE g.frequency = 'daily' OR random() < 0.45
     """,
     f"""
-    WITH authors AS (
-        SELECT array_agg(id ORDER BY username) AS ids, count(*)::int AS n
-        FROM users WHERE email LIKE '%@{DEMO_DOMAIN}'
-    )
+    WITH {DEMO_USER_IDS}
     INSERT INTO posts (user_id, content, media_type, is_public, created_at)
-    SELECT authors.ids[1 + floor(random() * authors.n)::int],
+    SELECT u.ids[1 + floor(random() * u.n)::int],
            replace(phrases[1 + floor(random() * cardinality(phrases))::int],
                    '{{n}}', (1 + floor(random() * 60))::text),
            'text', random() < 0.85, now() - random() * interval '90 days'
-    FROM authors, CAST(:phrases AS text[]) AS phrases, generate_series(1, :posts)
+    FROM u, CAST(:phrases AS text[]) AS phrases, generate_series(1, :posts)
     """,
     f"""
-    WITH u AS (
-        SELECT array_agg(id ORDER BY username) AS ids, count(*)::int AS n
-        FROM users WHERE email LIKE '%@{DEMO_DOMAIN}'
-    ), p AS (
-        SELECT array_agg(posts.id ORDER BY posts.created_at, posts.id) AS ids,
-               count(*)::int AS n
-        FROM posts JOIN users ON users.id = posts.user_id
-        WHERE users.email LIKE '%@{DEMO_DOMAIN}'
-    )
+    WITH {DEMO_USER_IDS}, {DEMO_POST_IDS}
     INSERT INTO likes (post_id, user_id, reaction_type, created_at)
     SELECT p.ids[1 + k % p.n], u.ids[1 + (k / p.n + (k % p.n) * 7919) % u.n],
            (ARRAY['like', 'like', 'like', 'cheer', 'love'])[1 + floor(random() * 5)::int],
@@ -131,15 +131,7 @@ STATEMENTS = (
     FROM u, p, generate_series(0, :reactions - 1) AS k
     """,
     f"""
-    WITH u AS (
-        SELECT array_agg(id ORDER BY username) AS ids, count(*)::int AS n
-        FROM users WHERE email LIKE '%@{DEMO_DOMAIN}'
-    ), p AS (
-        SELECT array_agg(posts.id ORDER BY posts.created_at, posts.id) AS ids,
-               count(*)::int AS n
-        FROM posts JOIN users ON users.id = posts.user_id
-        WHERE users.email LIKE '%@{DEMO_DOMAIN}'
-    )
+    WITH {DEMO_USER_IDS}, {DEMO_POST_IDS}
     INSERT INTO comments (post_id, user_id, content, created_at)
     SELECT p.ids[1 + floor(random() * p.n)::int], u.ids[1 + floor(random() * u.n)::int],
            texts[1 + floor(random() * cardinality(texts))::int],
@@ -147,10 +139,7 @@ STATEMENTS = (
     FROM u, p, CAST(:comments AS text[]) AS texts, generate_series(1, :comments_count)
     """,
     f"""
-    WITH u AS (
-        SELECT array_agg(id ORDER BY username) AS ids, count(*)::int AS n
-        FROM users WHERE email LIKE '%@{DEMO_DOMAIN}'
-    )
+    WITH {DEMO_USER_IDS}
     INSERT INTO follows (follower_id, following_id, created_at)
     SELECT u.ids[1 + k % u.n], u.ids[1 + (k % u.n + 1 + k / u.n) % u.n],
            now() - random() * interval '200 days'

@@ -25,6 +25,15 @@ async def concurrently(engine: AsyncEngine, sql: str, rows: list[dict[str, objec
     await asyncio.gather(*(write(values) for values in rows))
 
 
+async def post_with_audience(engine: AsyncEngine) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """A committed post and WRITERS other users to react to or comment on it."""
+    async with engine.begin() as connection:
+        author = await make_user(connection)
+        post = await make_post(connection, user_id=author)
+        audience = [await make_user(connection) for _ in range(WRITERS)]
+    return post, audience
+
+
 async def post_counters(engine: AsyncEngine, post: uuid.UUID) -> tuple[int, int]:
     async with engine.connect() as connection:
         row = (
@@ -37,10 +46,7 @@ async def post_counters(engine: AsyncEngine, post: uuid.UUID) -> tuple[int, int]
 
 
 async def test_50_concurrent_likes_and_unlikes_leave_an_exact_count(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        author = await make_user(connection)
-        post = await make_post(connection, user_id=author)
-        fans = [await make_user(connection) for _ in range(WRITERS)]
+    post, fans = await post_with_audience(engine)
 
     await concurrently(
         engine,
@@ -60,10 +66,7 @@ async def test_50_concurrent_likes_and_unlikes_leave_an_exact_count(engine: Asyn
 async def test_comment_count_follows_inserts_soft_deletes_restores_and_deletes(
     engine: AsyncEngine,
 ) -> None:
-    async with engine.begin() as connection:
-        author = await make_user(connection)
-        post = await make_post(connection, user_id=author)
-        commenters = [await make_user(connection) for _ in range(WRITERS)]
+    post, commenters = await post_with_audience(engine)
 
     await concurrently(
         engine,
