@@ -100,14 +100,16 @@ async def _seed_demo(database_url: str, sizes: DemoSizes) -> None:
     print(f"demo data set: {counts}")
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
+def _exit_after_shutdown(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
-    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; with this handler that
-    # becomes SystemExit, so the embedded servers below are stopped instead of orphaned.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal. With these
+    # handlers that becomes SystemExit after the app's shutdown (not KeyboardInterrupt in the
+    # middle of it), and the embedded servers below are stopped instead of orphaned.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _exit_after_shutdown)
     host = args.host or settings.host
     port = args.port or settings.port
     with running_services(settings) as (settings, embedded_postgres):

@@ -32,8 +32,8 @@ def answers(url: str) -> bool:
 
 
 @contextmanager
-def serving(data_dir: Path, log: Path) -> Iterator[str]:
-    """Runs `momentum serve` with no configuration; yields its base URL; SIGTERMs it after."""
+def serving(data_dir: Path, log: Path, stop: signal.Signals) -> Iterator[str]:
+    """Runs `momentum serve` with no configuration; yields its base URL; then sends `stop`."""
     port = free_port()
     with log.open("a") as output:
         server = subprocess.Popen(  # noqa: S603 (our own console script)
@@ -52,8 +52,10 @@ def serving(data_dir: Path, log: Path) -> Iterator[str]:
         assert server.poll() is None, log.read_text()
         yield base
     finally:
-        server.send_signal(signal.SIGTERM)
+        server.send_signal(stop)
         assert server.wait(timeout=30) == 0, log.read_text()
+    assert "Application shutdown complete" in log.read_text()
+    assert "Traceback" not in log.read_text()
 
 
 def template_ids(base: str) -> list[str]:
@@ -83,7 +85,7 @@ def test_serve_with_no_configuration_starts_everything_and_a_restart_reuses_the_
     data_dir = tmp_path / "data"
     log = tmp_path / "serve.log"
 
-    with serving(data_dir, log) as base:
+    with serving(data_dir, log, signal.SIGTERM) as base:
         pids = server_pids(data_dir)
         assert all(running(pid) for pid in pids)
         assert get_json(f"{base}/readyz") == {
@@ -97,7 +99,7 @@ def test_serve_with_no_configuration_starts_everything_and_a_restart_reuses_the_
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
     assert log.read_text().count("sample data added") == 1
 
-    with serving(data_dir, log) as base:
+    with serving(data_dir, log, signal.SIGINT) as base:  # Ctrl-C
         pids = server_pids(data_dir)
         assert template_ids(base) == first_ids
     assert log.read_text().count("sample data added") == 1
