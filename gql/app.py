@@ -10,14 +10,16 @@ import redis.asyncio as redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gql.context import Context
-from gql.schema import schema
+from gql.context import Context, build_context
+from gql.request_id import RequestIdMiddleware
+from gql.schema import create_schema
 from gql.settings import Settings
 from models.db import create_engine, create_sessionmaker
 
@@ -25,12 +27,24 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], **options: Any) -> None:
-        super().__init__(schema, **options)
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        **options: Any,
+    ) -> None:
+        super().__init__(create_schema(settings), **options)
         self._sessionmaker = sessionmaker
+        self._tokens = settings.token_policy
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        return Context(request=request, response=response, sessionmaker=self._sessionmaker)
+        return build_context(
+            request=request,
+            response=response,
+            sessionmaker=self._sessionmaker,
+            tokens=self._tokens,
+            authorization=request.headers.get("authorization"),
+        )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -88,6 +102,7 @@ def create_app(settings: Settings) -> Starlette:
         settings.redis_url, socket_connect_timeout=settings.readiness_timeout_seconds
     )
     graphql = GraphQLApp(
+        settings,
         create_sessionmaker(engine),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
@@ -110,5 +125,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
+        middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )

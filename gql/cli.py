@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import migrations
 from gql import embedded
 from gql.app import create_app
+from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.demo_data import DemoSizes, generate_demo_data
@@ -168,6 +169,10 @@ def seed(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_seed_demo(settings.database_url, sizes))
 
 
+def print_schema(settings: Settings, args: argparse.Namespace) -> None:
+    print(create_schema(settings).as_str())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="momentum",
@@ -211,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--random-seed", type=float, default=defaults.random_seed, help="with --demo, -1..1"
     )
     seed_parser.set_defaults(handler=seed)
+
+    schema_parser = commands.add_parser(
+        "schema", help="print the GraphQL schema (SDL); schema.graphql is its committed copy"
+    )
+    schema_parser.set_defaults(handler=print_schema)
     return parser
 
 

@@ -1,12 +1,19 @@
-"""Per-request context handed to every resolver."""
+"""Per-request context handed to every resolver: sessions, loaders and the viewer."""
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
+
+from gql.loaders import Loaders
+from models.users import User
+from resolvers import admin as admin_service
+from resolvers.errors import Unauthenticated
+from resolvers.tokens import TokenPolicy, user_id_from_access_token
 
 
 @dataclass
@@ -16,6 +23,80 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     sessionmaker: async_sessionmaker[AsyncSession]
+    tokens: TokenPolicy
+    loaders: Loaders
+    viewer_id: uuid.UUID | None = None
+    credentials_error: Unauthenticated | None = None
+    viewer: User | None = None
+    _staff_role: str | None = field(default=None, repr=False)
+    _staff_role_known: bool = field(default=False, repr=False)
+
+    @property
+    def signed_in_id(self) -> uuid.UUID | None:
+        """The viewer's id once authenticated, else None (anonymous)."""
+        return self.viewer.id if self.viewer is not None else None
+
+    def require_viewer(self) -> User:
+        """The signed-in user, or UNAUTHENTICATED."""
+        if self.viewer is None:
+            raise Unauthenticated("sign in first")
+        return self.viewer
+
+    async def authenticate(self) -> None:
+        """Loads the token's user; an unknown or disabled user invalidates the credentials."""
+        if self.viewer_id is None or self.credentials_error is not None:
+            return
+        user = await self.loaders.user_by_id.load(self.viewer_id)
+        if user is None or not user.is_active:
+            self.credentials_error = Unauthenticated("this account is disabled or gone")
+            return
+        self.viewer = user
+
+    async def staff_role(self) -> str | None:
+        if not self._staff_role_known:
+            async with self.sessionmaker() as session:
+                self._staff_role = await admin_service.staff_role(
+                    session=session, user_id=self.signed_in_id
+                )
+            self._staff_role_known = True
+        return self._staff_role
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be `Bearer <token>`")
+    return token.strip()
+
+
+def build_context(
+    *,
+    request: Request | WebSocket,
+    response: Response | WebSocket | None,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tokens: TokenPolicy,
+    authorization: str | None,
+) -> Context:
+    viewer_id = None
+    error = None
+    try:
+        token = bearer_token(authorization)
+        if token is not None:
+            viewer_id = user_id_from_access_token(token, policy=tokens)
+    except Unauthenticated as refused:
+        error = refused
+    return Context(
+        request=request,
+        response=response,
+        sessionmaker=sessionmaker,
+        tokens=tokens,
+        loaders=Loaders(sessionmaker, viewer_id),
+        viewer_id=viewer_id,
+        credentials_error=error,
+    )
 
 
 Info = StrawberryInfo[Context, None]

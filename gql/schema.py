@@ -1,13 +1,51 @@
-"""The schema: root types composed from one mixin per domain."""
+"""The schema: root types composed from one mixin per domain, with the request limits."""
+
+from collections.abc import Callable
+from typing import Any
 
 import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
+from gql.admin.queries import AdminQueries
+from gql.auth.mutations import AuthMutations
+from gql.authentication import Authentication
+from gql.blog.queries import BlogQueries
+from gql.errors import ErrorCodes
 from gql.goals.queries import GoalQueries
+from gql.notifications.queries import NotificationQueries
+from gql.settings import Settings
+from gql.social.queries import SocialQueries
+from gql.users.queries import UserQueries
 
 
 @strawberry.type
-class Query(GoalQueries):
+class Query(
+    UserQueries, GoalQueries, SocialQueries, NotificationQueries, BlogQueries, AdminQueries
+):
     pass
 
 
-schema = strawberry.Schema(query=Query)
+@strawberry.type
+class Mutation(AuthMutations):
+    pass
+
+
+def create_schema(settings: Settings) -> strawberry.Schema:
+    """Extensions are factories, so no state is shared between concurrent requests."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        Authentication,
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    extension_list: list[Any] = extensions
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extension_list)

@@ -1,11 +1,14 @@
 """All configuration, read once from the environment and validated at start."""
 
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from resolvers.tokens import TokenPolicy
 
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 (refused outside dev)
 MIN_SECRET_LENGTH = 32
@@ -38,10 +41,19 @@ class Settings(BaseSettings):
         description="redis://... ; unset: embedded Redis (development)",
     )
     jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET), validation_alias="JWT_SECRET")
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    accept_supabase_tokens: bool = Field(
+        default=False, description="also accept Supabase access tokens signed with JWT_SECRET"
+    )
     data_dir: Path = Field(default=Path(".momentum"), description="embedded services' data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     graphiql: bool | None = Field(default=None, description="default: on except in production")
+    introspection: bool | None = Field(default=None, description="default: as graphiql")
+    max_query_depth: int = Field(default=12, ge=2, le=100)
+    max_query_aliases: int = Field(default=30, ge=1, le=1000)
+    max_query_tokens: int = Field(default=3000, ge=100, le=100_000)
     migrate_on_start: bool = True
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
@@ -76,3 +88,17 @@ class Settings(BaseSettings):
         if self.graphiql is None:
             return self.env is not Environment.PRODUCTION
         return self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """GraphiQL needs introspection, so it follows GraphiQL unless set."""
+        return self.graphiql_enabled if self.introspection is None else self.introspection
+
+    @property
+    def token_policy(self) -> TokenPolicy:
+        return TokenPolicy(
+            secret=self.jwt_secret.get_secret_value(),
+            access_lifetime=timedelta(minutes=self.access_token_minutes),
+            refresh_lifetime=timedelta(days=self.refresh_token_days),
+            accept_supabase=self.accept_supabase_tokens,
+        )

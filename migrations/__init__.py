@@ -4,6 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +26,13 @@ def _run(connection: Connection, action: str, revision: str) -> None:
         command.upgrade(config, revision)
     else:
         command.downgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The revision `upgrade` goes to."""
+    head = ScriptDirectory(str(Path(__file__).parent)).get_current_head()
+    assert head is not None
+    return head
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

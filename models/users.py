@@ -92,3 +92,22 @@ class UserConsent(Base):
     ip_address: Mapped[str | None] = mapped_column(INET)
     user_agent: Mapped[str | None]
     created_at: Mapped[datetime] = created_at()
+
+
+class RefreshToken(Base):
+    """A refresh token (stored as its SHA-256); rotation chains tokens into one family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        Index("idx_refresh_tokens_user_id", "user_id"),
+        Index("idx_refresh_tokens_family_id", "family_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    family_id: Mapped[uuid.UUID] = mapped_column(comment="all tokens rotated from one login")
+    token_hash: Mapped[str] = mapped_column(unique=True, comment="sha256 hex of the token")
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(comment="when it was rotated")
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at()

@@ -1,11 +1,16 @@
 """Root query fields of the goals domain."""
 
+from datetime import date
+from typing import Annotated
+
 import strawberry
 
 from gql.context import Info
-from gql.goals.types import GoalTemplate
+from gql.goals.types import CheckIn, Goal, GoalTemplate, Motivation
+from gql.ids import parse_id
+from gql.pagination import Connection
 from models.goals import GoalCategory
-from resolvers import goals as goal_resolvers
+from resolvers import goals as goals_service
 
 
 @strawberry.type
@@ -15,5 +20,68 @@ class GoalQueries:
         self, info: Info, category: GoalCategory | None = None
     ) -> list[GoalTemplate]:
         async with info.context.sessionmaker() as session:
-            templates = await goal_resolvers.list_goal_templates(session=session, category=category)
+            templates = await goals_service.list_goal_templates(session=session, category=category)
         return [GoalTemplate.from_model(template) for template in templates]
+
+    @strawberry.field(description="The viewer's goals, newest first.")
+    async def goals(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        active_only: bool = False,
+    ) -> Connection[Goal]:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            page = await goals_service.goals_page(
+                session=session,
+                owner_id=viewer.id,
+                active_only=active_only,
+                first=first,
+                after=after,
+            )
+        return Connection.from_page(page, Goal.from_model)
+
+    @strawberry.field(description="One of the viewer's goals.")
+    async def goal(self, info: Info, id: strawberry.ID) -> Goal:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            found = await goals_service.get_goal(
+                session=session, owner_id=viewer.id, goal_id=parse_id(id)
+            )
+        return Goal.from_model(found)
+
+    @strawberry.field(description="The viewer's check-ins, newest date first; of one goal "
+                      "when goalId is given; from/to are inclusive dates.")  # fmt: skip
+    async def check_ins(
+        self,
+        info: Info,
+        goal_id: strawberry.ID | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CheckIn]:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            page = await goals_service.check_ins_page(
+                session=session,
+                owner_id=viewer.id,
+                goal_id=parse_id(goal_id, field="goalId") if goal_id is not None else None,
+                date_from=from_,
+                date_to=to,
+                first=first,
+                after=after,
+            )
+        return Connection.from_page(page, CheckIn.from_model)
+
+    @strawberry.field(description="The viewer's motivation messages, newest first.")
+    async def motivations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Motivation]:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            page = await goals_service.motivations_page(
+                session=session, owner_id=viewer.id, first=first, after=after
+            )
+        return Connection.from_page(page, Motivation.from_model)

@@ -1,0 +1,89 @@
+"""GraphQL types of the blog."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gql.context import Info
+from models import blog as blog_models
+
+if TYPE_CHECKING:
+    from gql.users.types import User
+
+UserType = Annotated["User", strawberry.lazy("gql.users.types")]
+
+
+@strawberry.type
+class BlogCategory:
+    id: strawberry.ID
+    name: str
+    slug: str
+    description: str | None
+
+    @classmethod
+    def from_model(cls, category: blog_models.BlogCategory) -> "BlogCategory":
+        return cls(
+            id=strawberry.ID(str(category.id)),
+            name=category.name,
+            slug=category.slug,
+            description=category.description,
+        )
+
+
+@strawberry.type
+class BlogTag:
+    id: strawberry.ID
+    name: str
+    slug: str
+
+    @classmethod
+    def from_model(cls, tag: blog_models.BlogTag) -> "BlogTag":
+        return cls(id=strawberry.ID(str(tag.id)), name=tag.name, slug=tag.slug)
+
+
+@strawberry.type
+class BlogPost:
+    id: strawberry.ID
+    title: str
+    slug: str
+    content: str
+    excerpt: str | None
+    featured_image_url: str | None
+    status: str
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[blog_models.BlogPost]
+
+    @classmethod
+    def from_model(cls, post: blog_models.BlogPost) -> "BlogPost":
+        return cls(
+            id=strawberry.ID(str(post.id)),
+            title=post.title,
+            slug=post.slug,
+            content=post.content,
+            excerpt=post.excerpt,
+            featured_image_url=post.featured_image_url,
+            status=post.status,
+            published_at=post.published_at,
+            created_at=post.created_at,
+            updated_at=post.updated_at,
+            model=post,
+        )
+
+    @strawberry.field
+    async def author(self, info: Info) -> UserType | None:
+        from gql.users.types import load_user
+
+        return await load_user(info, self.model.author_id)
+
+    @strawberry.field
+    async def categories(self, info: Info) -> list[BlogCategory]:
+        found = await info.context.loaders.categories_by_blog_post_id.load(self.model.id)
+        return [BlogCategory.from_model(category) for category in found]
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[BlogTag]:
+        found = await info.context.loaders.tags_by_blog_post_id.load(self.model.id)
+        return [BlogTag.from_model(tag) for tag in found]

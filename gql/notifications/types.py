@@ -1,0 +1,48 @@
+"""GraphQL types of notifications."""
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gql.context import Info
+from gql.scalars import json_or_none
+from models import notifications as notification_models
+
+if TYPE_CHECKING:
+    from gql.users.types import User
+
+UserType = Annotated["User", strawberry.lazy("gql.users.types")]
+
+
+@strawberry.type
+class Notification:
+    id: strawberry.ID
+    type: str
+    title: str
+    body: str | None
+    data: JSON | None
+    read_at: datetime | None
+    created_at: datetime
+    actor_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, notification: notification_models.NotificationHistory) -> "Notification":
+        return cls(
+            id=strawberry.ID(str(notification.id)),
+            type=notification.notification_type,
+            title=notification.title,
+            body=notification.body,
+            data=json_or_none(notification.data),
+            read_at=notification.read_at,
+            created_at=notification.created_at,
+            actor_id=notification.actor_id,
+        )
+
+    @strawberry.field(description="Who caused it (the follower, the commenter...), if anyone.")
+    async def actor(self, info: Info) -> UserType | None:
+        from gql.users.types import load_user
+
+        return await load_user(info, self.actor_id) if self.actor_id else None

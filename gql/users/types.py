@@ -1,0 +1,200 @@
+"""GraphQL types of users: the public profile, and the viewer's private account."""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gql.context import Info
+from gql.pagination import Connection
+from models import billing as billing_models
+from models import social as social_models
+from models import users as user_models
+from resolvers import social as social_service
+from resolvers import users as users_service
+from resolvers.pagination import Page
+
+if TYPE_CHECKING:
+    from gql.social.types import Post
+
+PostType = Annotated["Post", strawberry.lazy("gql.social.types")]
+
+
+@strawberry.type(description="A person's public profile.")
+class User:
+    id: strawberry.ID
+    username: str | None
+    name: str
+    profile_picture_url: str | None
+    bio: str | None
+    created_at: datetime
+    model: strawberry.Private[user_models.User]
+
+    @classmethod
+    def from_model(cls, user: user_models.User) -> "User":
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            username=user.username,
+            name=user.name,
+            profile_picture_url=user.profile_picture_url,
+            bio=user.bio,
+            created_at=user.created_at,
+            model=user,
+        )
+
+    @strawberry.field
+    async def followers_count(self, info: Info) -> int:
+        return await info.context.loaders.followers_count_by_user_id.load(self.model.id)
+
+    @strawberry.field
+    async def following_count(self, info: Info) -> int:
+        return await info.context.loaders.following_count_by_user_id.load(self.model.id)
+
+    @strawberry.field(description="Whether the viewer follows this user (false when signed out).")
+    async def viewer_is_following(self, info: Info) -> bool:
+        if info.context.viewer is None:
+            return False
+        return await info.context.loaders.viewer_follows_by_user_id.load(self.model.id)
+
+    @strawberry.field(description="Their posts the viewer may see, newest first.")
+    async def posts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[PostType]:
+        from gql.social.types import Post
+
+        async with info.context.sessionmaker() as session:
+            page = await social_service.posts_by_author_page(
+                session=session,
+                viewer_id=info.context.signed_in_id,
+                author_id=self.model.id,
+                first=first,
+                after=after,
+            )
+        return Connection.from_page(page, Post.from_model)
+
+    @strawberry.field(description="Who follows them, most recent first.")
+    async def followers(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["User"]:
+        async with info.context.sessionmaker() as session:
+            page = await users_service.followers_page(
+                session=session, user_id=self.model.id, first=first, after=after
+            )
+        return await _users_of_follows(info, page, lambda follow: follow.follower_id)
+
+    @strawberry.field(description="Whom they follow, most recent first.")
+    async def following(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["User"]:
+        async with info.context.sessionmaker() as session:
+            page = await users_service.following_page(
+                session=session, user_id=self.model.id, first=first, after=after
+            )
+        return await _users_of_follows(info, page, lambda follow: follow.following_id)
+
+
+async def load_user(info: Info, user_id: uuid.UUID) -> User | None:
+    """The public profile of a user id, through the request's loader."""
+    user = await info.context.loaders.user_by_id.load(user_id)
+    return User.from_model(user) if user is not None else None
+
+
+async def _users_of_follows(
+    info: Info,
+    page: Page[social_models.Follow],
+    pick: Callable[[social_models.Follow], uuid.UUID],
+) -> Connection[User]:
+    """The page of follows as a page of the users on one side of them."""
+    users = await info.context.loaders.user_by_id.load_many([pick(row) for row in page.rows])
+    kept = [(user, cursor) for user, cursor in zip(users, page.cursors, strict=True) if user]
+    users_page = Page(
+        rows=[user for user, _ in kept],
+        cursors=[cursor for _, cursor in kept],
+        has_next_page=page.has_next_page,
+    )
+    return Connection.from_page(users_page, User.from_model)
+
+
+@strawberry.type
+class FeedPreferences:
+    show_ai_posts: bool
+    show_community_posts: bool
+    show_following_only: bool
+    categories: list[str]
+
+    @classmethod
+    def from_model(cls, preferences: social_models.FeedPreference) -> "FeedPreferences":
+        return cls(
+            show_ai_posts=preferences.show_ai_posts,
+            show_community_posts=preferences.show_community_posts,
+            show_following_only=preferences.show_following_only,
+            categories=preferences.categories or [],
+        )
+
+
+@strawberry.type(description="The viewer's store subscription.")
+class Subscription:
+    plan: str
+    status: str
+    platform: str
+    product_id: str
+    purchase_date: datetime
+    expires_date: datetime | None
+    auto_renew: bool
+
+    @classmethod
+    def from_model(cls, subscription: billing_models.Subscription) -> "Subscription":
+        return cls(
+            plan=subscription.plan,
+            status=subscription.status,
+            platform=subscription.platform,
+            product_id=subscription.product_id,
+            purchase_date=subscription.purchase_date,
+            expires_date=subscription.expires_date,
+            auto_renew=subscription.auto_renew,
+        )
+
+
+@strawberry.type(description="The signed-in user's own account, with its private fields.")
+class Viewer:
+    id: strawberry.ID
+    email: str
+    plan: str
+    timezone: str
+    language: str
+    email_verified: bool
+    auth_provider: str
+    last_login_at: datetime | None
+    profile: User
+
+    @classmethod
+    def from_model(cls, user: user_models.User) -> "Viewer":
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            email=user.email,
+            plan=user.plan,
+            timezone=user.timezone,
+            language=user.language,
+            email_verified=user.email_verified,
+            auth_provider=user.auth_provider,
+            last_login_at=user.last_login_at,
+            profile=User.from_model(user),
+        )
+
+    @strawberry.field
+    async def feed_preferences(self, info: Info) -> FeedPreferences:
+        async with info.context.sessionmaker() as session:
+            preferences = await users_service.feed_preferences(
+                session=session, user_id=self.profile.model.id
+            )
+        return FeedPreferences.from_model(preferences)
+
+    @strawberry.field(description="The most recent store subscription, if any.")
+    async def subscription(self, info: Info) -> Subscription | None:
+        async with info.context.sessionmaker() as session:
+            found = await users_service.current_subscription(
+                session=session, user_id=self.profile.model.id
+            )
+        return Subscription.from_model(found) if found else None

@@ -1,0 +1,107 @@
+"""Users: profiles, the follow graph's counts, feed preferences, plan and subscription."""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from models.billing import Subscription
+from models.social import FeedPreference, Follow
+from models.users import User
+from resolvers.errors import BadUserInput, NotFound
+from resolvers.pagination import Order, Page, fetch_page
+
+FOLLOW_ORDER = Order(Follow.created_at, Follow.id)
+
+
+async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User | None]:
+    """Users in the order of ids (None where there is none)."""
+    found = {user.id: user for user in await session.scalars(select(User).where(User.id.in_(ids)))}
+    return [found.get(user_id) for user_id in ids]
+
+
+async def find_user(
+    *, session: AsyncSession, user_id: uuid.UUID | None = None, username: str | None = None
+) -> User:
+    """An active user by id or username (policy: disabled accounts are not shown)."""
+    if (user_id is None) == (username is None):
+        raise BadUserInput("give exactly one of id and username")
+    query = select(User).where(User.is_active)
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    else:
+        query = query.where(User.username == username)
+    user = await session.scalar(query)
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+async def _counts(
+    session: AsyncSession, group_column: InstrumentedAttribute[uuid.UUID], ids: Sequence[uuid.UUID]
+) -> list[int]:
+    rows = await session.execute(
+        select(group_column, func.count()).where(group_column.in_(ids)).group_by(group_column)
+    )
+    counts = dict(rows.tuples().all())
+    return [counts.get(user_id, 0) for user_id in ids]
+
+
+async def followers_counts(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[int]:
+    return await _counts(session, Follow.following_id, ids)
+
+
+async def following_counts(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[int]:
+    return await _counts(session, Follow.follower_id, ids)
+
+
+async def follows_among(
+    *, session: AsyncSession, follower_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[bool]:
+    """For each id, whether follower_id follows that user."""
+    followed = set(
+        await session.scalars(
+            select(Follow.following_id).where(
+                Follow.follower_id == follower_id, Follow.following_id.in_(ids)
+            )
+        )
+    )
+    return [user_id in followed for user_id in ids]
+
+
+async def followers_page(
+    *, session: AsyncSession, user_id: uuid.UUID, first: int | None, after: str | None
+) -> Page[Follow]:
+    query = select(Follow).where(Follow.following_id == user_id)
+    return await fetch_page(session, query, FOLLOW_ORDER, first=first, after=after)
+
+
+async def following_page(
+    *, session: AsyncSession, user_id: uuid.UUID, first: int | None, after: str | None
+) -> Page[Follow]:
+    query = select(Follow).where(Follow.follower_id == user_id)
+    return await fetch_page(session, query, FOLLOW_ORDER, first=first, after=after)
+
+
+async def feed_preferences(*, session: AsyncSession, user_id: uuid.UUID) -> FeedPreference:
+    """The user's feed preferences; the defaults (unsaved) when they never set any."""
+    stored = await session.scalar(select(FeedPreference).where(FeedPreference.user_id == user_id))
+    return stored or FeedPreference(
+        user_id=user_id,
+        show_ai_posts=True,
+        show_community_posts=True,
+        show_following_only=False,
+        categories=None,
+    )
+
+
+async def current_subscription(*, session: AsyncSession, user_id: uuid.UUID) -> Subscription | None:
+    """The user's most recent store subscription, if any."""
+    return await session.scalar(
+        select(Subscription)
+        .where(Subscription.user_id == user_id)
+        .order_by(Subscription.purchase_date.desc(), Subscription.id.desc())
+        .limit(1)
+    )
