@@ -115,7 +115,7 @@ def create_app(settings: Settings) -> Starlette:
             await redis_client.aclose()
             await engine.dispose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route(
@@ -128,3 +128,5 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
+    app.state.engine = engine
+    return app

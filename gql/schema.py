@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -11,6 +12,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.types import ExecutionContext
 
 from gql.admin.queries import AdminQueries
 from gql.auth.mutations import AuthMutations
@@ -36,6 +38,14 @@ class Mutation(AuthMutations):
     pass
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error, a typo in a query included; ErrorCodes logs the
+        unexpected ones with their request id, which is all the log should hold."""
+
+
 def create_schema(settings: Settings) -> strawberry.Schema:
     """Extensions are factories, so no state is shared between concurrent requests."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
@@ -48,4 +58,4 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     extension_list: list[Any] = extensions
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extension_list)
+    return Schema(query=Query, mutation=Mutation, extensions=extension_list)

@@ -72,7 +72,7 @@ async def _linked(
         .order_by(target.name)
     )
     found: dict[uuid.UUID, list[Linked]] = {post_id: [] for post_id in post_ids}
-    for post_id, item in rows.tuples():
+    for post_id, item in rows:
         found[post_id].append(item)
     return [found[post_id] for post_id in post_ids]
 

@@ -163,6 +163,6 @@ async def completed_dates(
         )
     )
     by_goal: dict[uuid.UUID, list[date]] = {goal_id: [] for goal_id in goal_ids}
-    for goal_id, day in rows.tuples():
+    for goal_id, day in rows:
         by_goal[goal_id].append(day)
     return [by_goal[goal_id] for goal_id in goal_ids]

@@ -76,7 +76,7 @@ async def viewer_reactions(
             Like.user_id == viewer_id, Like.post_id.in_(post_ids)
         )
     )
-    reactions = dict(rows.tuples().all())
+    reactions = dict(rows.all())
     return [reactions.get(post_id) for post_id in post_ids]
 
 

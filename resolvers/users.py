@@ -45,7 +45,7 @@ async def _counts(
     rows = await session.execute(
         select(group_column, func.count()).where(group_column.in_(ids)).group_by(group_column)
     )
-    counts = dict(rows.tuples().all())
+    counts = dict(rows.all())
     return [counts.get(user_id, 0) for user_id in ids]
 
 

@@ -1,0 +1,45 @@
+"""Talking to the GraphQL endpoint the way a client does."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gql.settings import Settings
+from resolvers.tokens import issue_access_token
+from tests.factories import make_user
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+@dataclass(frozen=True)
+class Person:
+    id: uuid.UUID
+    token: str
+
+
+async def person(db: AsyncConnection, settings: Settings, username: str | None = None) -> Person:
+    """A committed user and a valid access token for them."""
+    user_id = await make_user(db, username=username)
+    token = issue_access_token(user_id=user_id, policy=settings.token_policy, now=datetime.now(UTC))
+    return Person(user_id, token)

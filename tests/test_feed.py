@@ -1,0 +1,188 @@
+"""The feed: whose posts, in what order, stable pages, and a constant number of SQL queries."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gql.app import create_app
+from gql.settings import Settings
+from tests.factories import insert_returning_id
+from tests.graphql import Person, gql, person
+
+FEED = """
+query Feed($first: Int, $after: String) {
+  feed(first: $first, after: $after) {
+    edges { cursor node { id content } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+RICH_FEED = """
+query Feed($first: Int) {
+  feed(first: $first) {
+    edges { node {
+      id content likesCount viewerReaction
+      author { id username }
+      comments(first: 3) { edges { node { content author { id username } } } }
+    } }
+  }
+}
+"""
+
+
+async def post(
+    db: AsyncConnection,
+    author: Person,
+    content: str,
+    *,
+    is_public: bool = True,
+    deleted: bool = False,
+    age: int = 0,
+) -> uuid.UUID:
+    """A post written `age` seconds ago."""
+    return await insert_returning_id(
+        db,
+        "INSERT INTO posts (user_id, content, is_public, deleted_at, created_at) "
+        "VALUES (:user_id, :content, :is_public, CASE WHEN :deleted THEN now() END, "
+        "now() - make_interval(secs => :age))",
+        user_id=author.id,
+        content=content,
+        is_public=is_public,
+        deleted=deleted,
+        age=age,
+    )
+
+
+async def set_following_only(db: AsyncConnection, user: Person, value: bool) -> None:
+    await db.execute(
+        text(
+            "INSERT INTO feed_preferences (user_id, show_following_only) VALUES (:u, :v) "
+            "ON CONFLICT (user_id) DO UPDATE SET show_following_only = EXCLUDED.show_following_only"
+        ),
+        {"u": user.id, "v": value},
+    )
+
+
+def contents(body: dict[str, Any]) -> list[str]:
+    return [edge["node"]["content"] for edge in body["data"]["feed"]["edges"]]
+
+
+async def test_feed_holds_own_followed_and_public_posts_newest_first(
+    client: httpx.AsyncClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    async with engine.begin() as db:
+        viewer, friend, stranger = [await person(db, settings) for _ in range(3)]
+        await db.execute(
+            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            {"a": viewer.id, "b": friend.id},
+        )
+        await post(db, friend, "friend private", is_public=False, age=5)
+        await post(db, stranger, "stranger public", age=4)
+        await post(db, stranger, "stranger private", is_public=False, age=3)
+        await post(db, viewer, "mine", age=2)
+        await post(db, friend, "friend deleted", deleted=True, age=1)
+
+    everyone = contents(await gql(client, FEED, {"first": 100}, token=viewer.token))
+    ours = [c for c in everyone if c in {"friend private", "stranger public", "mine"}]
+    assert ours == ["mine", "stranger public", "friend private"]
+    assert "stranger private" not in everyone
+    assert "friend deleted" not in everyone
+
+    async with engine.begin() as db:
+        await set_following_only(db, viewer, True)
+    following = contents(await gql(client, FEED, {"first": 100}, token=viewer.token))
+    assert following == ["mine", "friend private"]
+
+
+async def test_feed_pages_stay_stable_while_new_posts_arrive(
+    client: httpx.AsyncClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    async with engine.begin() as db:
+        viewer = await person(db, settings)
+        await set_following_only(db, viewer, True)
+        for n in range(7):
+            await post(db, viewer, f"post {n}", age=100 - n)
+    first_page = await gql(client, FEED, {"first": 3}, token=viewer.token)
+    assert contents(first_page) == ["post 6", "post 5", "post 4"]
+    assert first_page["data"]["feed"]["pageInfo"]["hasNextPage"] is True
+
+    async with engine.begin() as db:
+        await post(db, viewer, "brand new")
+    cursor = first_page["data"]["feed"]["pageInfo"]["endCursor"]
+    second_page = await gql(client, FEED, {"first": 3, "after": cursor}, token=viewer.token)
+    assert contents(second_page) == ["post 3", "post 2", "post 1"]
+    last = second_page["data"]["feed"]["pageInfo"]["endCursor"]
+    third_page = await gql(client, FEED, {"first": 3, "after": last}, token=viewer.token)
+    assert contents(third_page) == ["post 0"]
+    assert third_page["data"]["feed"]["pageInfo"] == {
+        "hasNextPage": False,
+        "endCursor": third_page["data"]["feed"]["edges"][0]["cursor"],
+    }
+
+
+@contextmanager
+def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+FEED_STATEMENTS = 7
+
+
+@pytest.mark.parametrize("first", [5, 50])
+async def test_the_rich_feed_query_costs_the_same_statements_for_5_or_50_posts(
+    engine: AsyncEngine, settings: Settings, first: int
+) -> None:
+    """7 statements: the viewer, feed preferences, the page of posts, their authors, the
+    viewer's reactions, the first comments of every post, and the comment authors."""
+    async with engine.begin() as db:
+        viewer = await person(db, settings)
+        authors = [await person(db, settings) for _ in range(5)]
+        commenters = [await person(db, settings) for _ in range(4)]
+        await set_following_only(db, viewer, True)
+        for author in authors:
+            await db.execute(
+                text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+                {"a": viewer.id, "b": author.id},
+            )
+        for n in range(60):
+            author = authors[n % len(authors)]
+            post_id = await post(db, author, f"post {n}")
+            await db.execute(
+                text("INSERT INTO likes (post_id, user_id) VALUES (:p, :u)"),
+                {"p": post_id, "u": viewer.id},
+            )
+            for commenter in commenters:
+                await db.execute(
+                    text("INSERT INTO comments (post_id, user_id, content) VALUES (:p, :u, 'hi')"),
+                    {"p": post_id, "u": commenter.id},
+                )
+
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        await gql(http, "{ goalTemplates { id } }")  # warm the pool
+        with counting_statements(app.state.engine) as statements:
+            body = await gql(http, RICH_FEED, {"first": first}, token=viewer.token)
+    edges = body["data"]["feed"]["edges"]
+    assert len(edges) == first
+    assert all(edge["node"]["viewerReaction"] == "LIKE" for edge in edges)
+    assert all(len(edge["node"]["comments"]["edges"]) == 3 for edge in edges)
+    assert all(edge["node"]["author"]["username"] for edge in edges)
+    assert len(statements) == FEED_STATEMENTS, "\n\n".join(statements)
