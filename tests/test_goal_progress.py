@@ -90,8 +90,8 @@ async def test_goal_progress_fields_through_graphql(
         for offset in (0, 1):
             await db.execute(
                 text(
-                    "INSERT INTO check_ins (goal_id, user_id, date, completed) "
-                    "VALUES (:g, :u, CAST(now() AT TIME ZONE 'UTC' AS date) - CAST(:n AS int), true)"
+                    "INSERT INTO check_ins (goal_id, user_id, date, completed) VALUES "
+                    "(:g, :u, CAST(now() AT TIME ZONE 'UTC' AS date) - CAST(:n AS int), true)"
                 ),
                 {"g": goal_id, "u": owner.id, "n": offset},
             )
