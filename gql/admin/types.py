@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from gql.conversion import fields_from
 from gql.scalars import json_or_none
 from models import admin as admin_models
 
@@ -25,14 +26,11 @@ class AuditLogEntry:
     @classmethod
     def from_model(cls, entry: admin_models.AuditLog) -> "AuditLogEntry":
         return cls(
-            id=strawberry.ID(str(entry.id)),
-            admin_user_id=strawberry.ID(str(entry.admin_user_id)) if entry.admin_user_id else None,
-            action=entry.action,
-            resource_type=entry.resource_type,
-            resource_id=strawberry.ID(str(entry.resource_id)) if entry.resource_id else None,
-            old_values=json_or_none(entry.old_values),
-            new_values=json_or_none(entry.new_values),
-            ip_address=str(entry.ip_address) if entry.ip_address else None,
-            user_agent=entry.user_agent,
-            created_at=entry.created_at,
+            **fields_from(
+                cls,
+                entry,
+                old_values=json_or_none(entry.old_values),
+                new_values=json_or_none(entry.new_values),
+                ip_address=str(entry.ip_address) if entry.ip_address else None,
+            )
         )

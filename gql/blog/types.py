@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql.context import Info
+from gql.conversion import fields_from
 from models import blog as blog_models
 
 if TYPE_CHECKING:
@@ -23,12 +24,7 @@ class BlogCategory:
 
     @classmethod
     def from_model(cls, category: blog_models.BlogCategory) -> "BlogCategory":
-        return cls(
-            id=strawberry.ID(str(category.id)),
-            name=category.name,
-            slug=category.slug,
-            description=category.description,
-        )
+        return cls(**fields_from(cls, category))
 
 
 @strawberry.type
@@ -39,7 +35,7 @@ class BlogTag:
 
     @classmethod
     def from_model(cls, tag: blog_models.BlogTag) -> "BlogTag":
-        return cls(id=strawberry.ID(str(tag.id)), name=tag.name, slug=tag.slug)
+        return cls(**fields_from(cls, tag))
 
 
 @strawberry.type
@@ -58,19 +54,7 @@ class BlogPost:
 
     @classmethod
     def from_model(cls, post: blog_models.BlogPost) -> "BlogPost":
-        return cls(
-            id=strawberry.ID(str(post.id)),
-            title=post.title,
-            slug=post.slug,
-            content=post.content,
-            excerpt=post.excerpt,
-            featured_image_url=post.featured_image_url,
-            status=post.status,
-            published_at=post.published_at,
-            created_at=post.created_at,
-            updated_at=post.updated_at,
-            model=post,
-        )
+        return cls(**fields_from(cls, post, model=post))
 
     @strawberry.field
     async def author(self, info: Info) -> UserType | None:

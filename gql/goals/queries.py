@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 
 from gql.context import Info
-from gql.goals.types import CheckIn, Goal, GoalTemplate, Motivation
+from gql.goals.types import CheckIn, Goal, GoalTemplate, Motivation, check_ins_connection
 from gql.ids import parse_id
 from gql.pagination import Connection
 from models.goals import GoalCategory
@@ -62,18 +62,8 @@ class GoalQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CheckIn]:
-        viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
-            page = await goals_service.check_ins_page(
-                session=session,
-                owner_id=viewer.id,
-                goal_id=parse_id(goal_id, field="goalId") if goal_id is not None else None,
-                date_from=from_,
-                date_to=to,
-                first=first,
-                after=after,
-            )
-        return Connection.from_page(page, CheckIn.from_model)
+        goal = parse_id(goal_id, field="goalId") if goal_id is not None else None
+        return await check_ins_connection(info, goal, from_, to, first, after)
 
     @strawberry.field(description="The viewer's motivation messages, newest first.")
     async def motivations(

@@ -1,11 +1,13 @@
 """GraphQL types of the goals domain."""
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 import strawberry
 
 from gql.context import Info
+from gql.conversion import fields_from
 from gql.pagination import Connection
 from models import goals as goal_models
 from resolvers import goals as goals_service
@@ -30,18 +32,7 @@ class GoalTemplate:
 
     @classmethod
     def from_model(cls, template: goal_models.GoalTemplate) -> "GoalTemplate":
-        return cls(
-            id=strawberry.ID(str(template.id)),
-            title=template.title,
-            description=template.description,
-            category=template.category,
-            frequency=template.frequency,
-            target_days=template.target_days,
-            reminder_times=template.reminder_times or [],
-            is_ai_generated=template.is_ai_generated,
-            match_reason=template.match_reason,
-            created_at=template.created_at,
-        )
+        return cls(**fields_from(cls, template, reminder_times=template.reminder_times or []))
 
 
 @strawberry.type
@@ -57,16 +48,7 @@ class CheckIn:
 
     @classmethod
     def from_model(cls, check_in: goal_models.CheckIn) -> "CheckIn":
-        return cls(
-            id=strawberry.ID(str(check_in.id)),
-            goal_id=strawberry.ID(str(check_in.goal_id)),
-            date=check_in.date,
-            completed=check_in.completed,
-            reflection=check_in.reflection,
-            mood=check_in.mood,
-            created_at=check_in.created_at,
-            updated_at=check_in.updated_at,
-        )
+        return cls(**fields_from(cls, check_in))
 
 
 @strawberry.type
@@ -82,16 +64,7 @@ class Motivation:
 
     @classmethod
     def from_model(cls, motivation: goal_models.Motivation) -> "Motivation":
-        return cls(
-            id=strawberry.ID(str(motivation.id)),
-            goal_id=strawberry.ID(str(motivation.goal_id)) if motivation.goal_id else None,
-            message=motivation.message,
-            message_type=motivation.message_type,
-            is_sent=motivation.is_sent,
-            scheduled_for=motivation.scheduled_for,
-            sent_at=motivation.sent_at,
-            created_at=motivation.created_at,
-        )
+        return cls(**fields_from(cls, motivation))
 
 
 @strawberry.type
@@ -110,19 +83,7 @@ class Goal:
 
     @classmethod
     def from_model(cls, goal: goal_models.Goal) -> "Goal":
-        return cls(
-            id=strawberry.ID(str(goal.id)),
-            title=goal.title,
-            description=goal.description,
-            category=goal.category,
-            frequency=goal.frequency,
-            target_days=goal.target_days,
-            reminder_times=goal.reminder_times or [],
-            is_active=goal.is_active,
-            created_at=goal.created_at,
-            updated_at=goal.updated_at,
-            model=goal,
-        )
+        return cls(**fields_from(cls, goal, reminder_times=goal.reminder_times or [], model=goal))
 
     async def _progress(self, info: Info) -> goals_service.Progress:
         completed = await info.context.loaders.completed_dates_by_goal_id.load(self.model.id)
@@ -154,15 +115,27 @@ class Goal:
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> Connection[CheckIn]:
-        viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
-            page = await goals_service.check_ins_page(
-                session=session,
-                owner_id=viewer.id,
-                goal_id=self.model.id,
-                date_from=from_,
-                date_to=to,
-                first=first,
-                after=after,
-            )
-        return Connection.from_page(page, CheckIn.from_model)
+        return await check_ins_connection(info, self.model.id, from_, to, first, after)
+
+
+async def check_ins_connection(
+    info: Info,
+    goal_id: uuid.UUID | None,
+    date_from: date | None,
+    date_to: date | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[CheckIn]:
+    """The viewer's check-ins (of one goal, or all) as a connection."""
+    viewer = info.context.require_viewer()
+    async with info.context.sessionmaker() as session:
+        page = await goals_service.check_ins_page(
+            session=session,
+            owner_id=viewer.id,
+            goal_id=goal_id,
+            date_from=date_from,
+            date_to=date_to,
+            first=first,
+            after=after,
+        )
+    return Connection.from_page(page, CheckIn.from_model)

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gql.context import Info
+from gql.conversion import fields_from
 from gql.scalars import json_or_none
 from models import notifications as notification_models
 
@@ -31,14 +32,13 @@ class Notification:
     @classmethod
     def from_model(cls, notification: notification_models.NotificationHistory) -> "Notification":
         return cls(
-            id=strawberry.ID(str(notification.id)),
-            type=notification.notification_type,
-            title=notification.title,
-            body=notification.body,
-            data=json_or_none(notification.data),
-            read_at=notification.read_at,
-            created_at=notification.created_at,
-            actor_id=notification.actor_id,
+            **fields_from(
+                cls,
+                notification,
+                type=notification.notification_type,
+                data=json_or_none(notification.data),
+                actor_id=notification.actor_id,
+            )
         )
 
     @strawberry.field(description="Who caused it (the follower, the commenter...), if anyone.")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql.context import Info
+from gql.conversion import fields_from
 from gql.pagination import Connection
 from models import social as social_models
 from resolvers import social as social_service
@@ -41,13 +42,7 @@ class Comment:
 
     @classmethod
     def from_model(cls, comment: social_models.Comment) -> "Comment":
-        return cls(
-            id=strawberry.ID(str(comment.id)),
-            content=comment.content,
-            created_at=comment.created_at,
-            updated_at=comment.updated_at,
-            model=comment,
-        )
+        return cls(**fields_from(cls, comment, model=comment))
 
     @strawberry.field
     async def author(self, info: Info) -> UserType | None:
@@ -71,18 +66,8 @@ class Post:
 
     @classmethod
     def from_model(cls, post: social_models.Post) -> "Post":
-        return cls(
-            id=strawberry.ID(str(post.id)),
-            content=post.content,
-            media_url=post.media_url,
-            media_type=MediaType(post.media_type) if post.media_type else None,
-            is_public=post.is_public,
-            likes_count=post.likes_count,
-            comments_count=post.comments_count,
-            created_at=post.created_at,
-            updated_at=post.updated_at,
-            model=post,
-        )
+        media_type = MediaType(post.media_type) if post.media_type else None
+        return cls(**fields_from(cls, post, media_type=media_type, model=post))
 
     @strawberry.field
     async def author(self, info: Info) -> UserType | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql.context import Info
+from gql.conversion import fields_from
 from gql.pagination import Connection
 from models import billing as billing_models
 from models import social as social_models
@@ -34,15 +35,7 @@ class User:
 
     @classmethod
     def from_model(cls, user: user_models.User) -> "User":
-        return cls(
-            id=strawberry.ID(str(user.id)),
-            username=user.username,
-            name=user.name,
-            profile_picture_url=user.profile_picture_url,
-            bio=user.bio,
-            created_at=user.created_at,
-            model=user,
-        )
+        return cls(**fields_from(cls, user, model=user))
 
     @strawberry.field
     async def followers_count(self, info: Info) -> int:
@@ -126,12 +119,7 @@ class FeedPreferences:
 
     @classmethod
     def from_model(cls, preferences: social_models.FeedPreference) -> "FeedPreferences":
-        return cls(
-            show_ai_posts=preferences.show_ai_posts,
-            show_community_posts=preferences.show_community_posts,
-            show_following_only=preferences.show_following_only,
-            categories=preferences.categories or [],
-        )
+        return cls(**fields_from(cls, preferences, categories=preferences.categories or []))
 
 
 @strawberry.type(description="The viewer's store subscription.")
@@ -146,15 +134,7 @@ class Subscription:
 
     @classmethod
     def from_model(cls, subscription: billing_models.Subscription) -> "Subscription":
-        return cls(
-            plan=subscription.plan,
-            status=subscription.status,
-            platform=subscription.platform,
-            product_id=subscription.product_id,
-            purchase_date=subscription.purchase_date,
-            expires_date=subscription.expires_date,
-            auto_renew=subscription.auto_renew,
-        )
+        return cls(**fields_from(cls, subscription))
 
 
 @strawberry.type(description="The signed-in user's own account, with its private fields.")
@@ -171,17 +151,7 @@ class Viewer:
 
     @classmethod
     def from_model(cls, user: user_models.User) -> "Viewer":
-        return cls(
-            id=strawberry.ID(str(user.id)),
-            email=user.email,
-            plan=user.plan,
-            timezone=user.timezone,
-            language=user.language,
-            email_verified=user.email_verified,
-            auth_provider=user.auth_provider,
-            last_login_at=user.last_login_at,
-            profile=User.from_model(user),
-        )
+        return cls(**fields_from(cls, user, profile=User.from_model(user)))
 
     @strawberry.field
     async def feed_preferences(self, info: Info) -> FeedPreferences:
