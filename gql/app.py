@@ -22,6 +22,7 @@ from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
 from gql.settings import Settings
 from models.db import create_engine, create_sessionmaker
+from resolvers.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,13 @@ class GraphQLApp(GraphQL[Context, None]):
         self,
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
+        limiter: RateLimiter,
         **options: Any,
     ) -> None:
         super().__init__(create_schema(settings), **options)
         self._sessionmaker = sessionmaker
         self._tokens = settings.token_policy
+        self._limiter = limiter
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         return build_context(
@@ -43,6 +46,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
             sessionmaker=self._sessionmaker,
             tokens=self._tokens,
+            limiter=self._limiter,
             authorization=request.headers.get("authorization"),
         )
 
@@ -99,11 +103,14 @@ def create_app(settings: Settings) -> Starlette:
         max_overflow=settings.db_max_overflow,
     )
     redis_client = redis.Redis.from_url(
-        settings.redis_url, socket_connect_timeout=settings.readiness_timeout_seconds
+        settings.redis_url,
+        socket_connect_timeout=settings.readiness_timeout_seconds,
+        socket_timeout=settings.readiness_timeout_seconds,
     )
     graphql = GraphQLApp(
         settings,
         create_sessionmaker(engine),
+        RateLimiter(redis_client, settings.redis_prefix, settings.rate_limits),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
 

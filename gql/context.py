@@ -13,6 +13,7 @@ from gql.loaders import Loaders
 from models.users import User
 from resolvers import admin as admin_service
 from resolvers.errors import Unauthenticated
+from resolvers.rate_limits import RateLimiter
 from resolvers.tokens import TokenPolicy, user_id_from_access_token
 
 
@@ -24,6 +25,7 @@ class Context:
     response: Response | WebSocket | None
     sessionmaker: async_sessionmaker[AsyncSession]
     tokens: TokenPolicy
+    limiter: RateLimiter
     loaders: Loaders
     viewer_id: uuid.UUID | None = None
     credentials_error: Unauthenticated | None = None
@@ -35,6 +37,15 @@ class Context:
     def signed_in_id(self) -> uuid.UUID | None:
         """The viewer's id once authenticated, else None (anonymous)."""
         return self.viewer.id if self.viewer is not None else None
+
+    @property
+    def client_ip(self) -> str | None:
+        """The peer's address (the proxy's, behind one)."""
+        return self.request.client.host if self.request.client else None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.request.headers.get("user-agent")
 
     def require_viewer(self) -> User:
         """The signed-in user, or UNAUTHENTICATED."""
@@ -78,6 +89,7 @@ def build_context(
     response: Response | WebSocket | None,
     sessionmaker: async_sessionmaker[AsyncSession],
     tokens: TokenPolicy,
+    limiter: RateLimiter,
     authorization: str | None,
 ) -> Context:
     viewer_id = None
@@ -93,6 +105,7 @@ def build_context(
         response=response,
         sessionmaker=sessionmaker,
         tokens=tokens,
+        limiter=limiter,
         loaders=Loaders(sessionmaker, viewer_id),
         viewer_id=viewer_id,
         credentials_error=error,

@@ -14,15 +14,20 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from gql.admin.mutations import AdminMutations
 from gql.admin.queries import AdminQueries
 from gql.auth.mutations import AuthMutations
 from gql.authentication import Authentication
 from gql.blog.queries import BlogQueries
 from gql.errors import ErrorCodes
+from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
+from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.settings import Settings
+from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
+from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 
 
@@ -34,7 +39,14 @@ class Query(
 
 
 @strawberry.type
-class Mutation(AuthMutations):
+class Mutation(
+    AuthMutations,
+    UserMutations,
+    GoalMutations,
+    SocialMutations,
+    NotificationMutations,
+    AdminMutations,
+):
     pass
 
 

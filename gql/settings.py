@@ -5,9 +5,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from resolvers.rate_limits import Limit
 from resolvers.tokens import TokenPolicy
 
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 (refused outside dev)
@@ -54,11 +55,39 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2, le=100)
     max_query_aliases: int = Field(default=30, ge=1, le=1000)
     max_query_tokens: int = Field(default=3000, ge=100, le=100_000)
+    redis_prefix: str = Field(default="momentum:", description="prefix of every Redis key")
+    rate_limit_post: str = Field(default="20/60", description="COUNT/SECONDS per user")
+    rate_limit_comment: str = "60/60"
+    rate_limit_reaction: str = "120/60"
+    rate_limit_follow: str = "60/60"
+    rate_limit_login_email: str = Field(default="10/300", description="log-in attempts per email")
+    rate_limit_login_ip: str = Field(default="60/300", description="log-in attempts per IP")
     migrate_on_start: bool = True
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     log_level: str = "info"
+
+    @field_validator(
+        "rate_limit_post",
+        "rate_limit_comment",
+        "rate_limit_reaction",
+        "rate_limit_follow",
+        "rate_limit_login_email",
+        "rate_limit_login_ip",
+    )
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        Limit.parse(value)
+        return value
+
+    @property
+    def rate_limits(self) -> dict[str, Limit]:
+        """Limits by action name."""
+        return {
+            action: Limit.parse(getattr(self, f"rate_limit_{action}"))
+            for action in ("post", "comment", "reaction", "follow", "login_email", "login_ip")
+        }
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -42,3 +42,75 @@ def password(value: str) -> str:
             field="password",
         )
     return value
+
+
+MAX_URL_LENGTH = 2048
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
+HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def text(value: str, *, field: str, maximum: int, required: bool = True) -> str:
+    """Trimmed text of at most `maximum` characters; non-empty when required."""
+    trimmed = value.strip()
+    if required and not trimmed:
+        raise BadUserInput(f"{field} must not be empty", field=field)
+    if len(trimmed) > maximum:
+        raise BadUserInput(f"{field} must be at most {maximum} characters", field=field)
+    return trimmed
+
+
+def optional_text(value: str | None, *, field: str, maximum: int) -> str | None:
+    """Like text(), but None or blank becomes None."""
+    if value is None:
+        return None
+    return text(value, field=field, maximum=maximum, required=False) or None
+
+
+def url(value: str | None, *, field: str) -> str | None:
+    if value is None:
+        return None
+    if len(value) > MAX_URL_LENGTH or not URL.match(value):
+        raise BadUserInput(f"{field} must be an http(s) URL", field=field)
+    return value
+
+
+def reminder_times(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    if len(values) > 10:
+        raise BadUserInput("at most 10 reminder times", field="reminderTimes")
+    for value in values:
+        if not HH_MM.match(value):
+            raise BadUserInput(
+                f"reminder time {value[:10]!r} is not HH:MM (00:00-23:59)", field="reminderTimes"
+            )
+    return sorted(set(values))
+
+
+def target_days(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 7:
+        raise BadUserInput("targetDays must be between 1 and 7", field="targetDays")
+    return value
+
+
+def mood(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 5:
+        raise BadUserInput("mood must be between 1 and 5", field="mood")
+    return value
+
+
+def timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadUserInput(f"{value[:64]!r} is not an IANA time zone", field="timezone") from None
+    return value
+
+
+def language(value: str) -> str:
+    if not LANGUAGE.match(value):
+        raise BadUserInput("language must be a language tag such as en or pt-BR", field="language")
+    return value

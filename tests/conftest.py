@@ -83,7 +83,12 @@ async def rollback_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, redis_url: str) -> Settings:
-    return Settings(env=Environment.TEST, database_url=database_url, redis_url=redis_url)
+    return Settings(
+        env=Environment.TEST,
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_prefix=f"momentum-test-{secrets.token_hex(4)}:",
+    )
 
 
 @pytest.fixture

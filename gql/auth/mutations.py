@@ -47,6 +47,10 @@ class AuthMutations:
 
     @strawberry.mutation
     async def log_in(self, info: Info, email: str, password: str) -> AuthPayload:
+        """Attempts are limited per email and per client address (brute force)."""
+        limiter = info.context.limiter
+        await limiter.hit("login_email", email.strip().lower()[:320])
+        await limiter.hit("login_ip", info.context.client_ip or "unknown")
         async with info.context.sessionmaker() as session:
             result = await auth_service.log_in(
                 session=session, policy=info.context.tokens, email=email, password=password

@@ -10,8 +10,10 @@ from resolvers import blog as blog_service
 
 @strawberry.type
 class BlogQueries:
-    @strawberry.field(description="Published blog posts, newest first (staff also see drafts), "
-                      "optionally of one category or tag slug.")  # fmt: skip
+    @strawberry.field(
+        description="Published blog posts, newest first (staff also see drafts), "
+        "optionally of one category or tag slug."
+    )
     async def blog_posts(
         self,
         info: Info,

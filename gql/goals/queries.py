@@ -51,8 +51,10 @@ class GoalQueries:
             )
         return Goal.from_model(found)
 
-    @strawberry.field(description="The viewer's check-ins, newest date first; of one goal "
-                      "when goalId is given; from/to are inclusive dates.")  # fmt: skip
+    @strawberry.field(
+        description="The viewer's check-ins, newest date first; of one goal "
+        "when goalId is given; from/to are inclusive dates."
+    )
     async def check_ins(
         self,
         info: Info,

@@ -92,8 +92,10 @@ class Goal:
             self.model, completed, now=datetime.now(UTC), timezone=viewer.timezone
         )
 
-    @strawberry.field(description="Consecutive successful days (daily) or weeks (weekly) up to "
-                      "now; today's or this week's period counts once it is met.")  # fmt: skip
+    @strawberry.field(
+        description="Consecutive successful days (daily) or weeks (weekly) up to "
+        "now; today's or this week's period counts once it is met."
+    )
     async def current_streak(self, info: Info) -> int:
         return (await self._progress(info)).current_streak
 
@@ -101,8 +103,10 @@ class Goal:
     async def longest_streak(self, info: Info) -> int:
         return (await self._progress(info)).longest_streak
 
-    @strawberry.field(description="Done over due since the goal began, 0 to 1; weekly goals "
-                      "count up to targetDays check-ins per week.")  # fmt: skip
+    @strawberry.field(
+        description="Done over due since the goal began, 0 to 1; weekly goals "
+        "count up to targetDays check-ins per week."
+    )
     async def completion_rate(self, info: Info) -> float:
         return (await self._progress(info)).completion_rate
 

@@ -11,8 +11,10 @@ from resolvers import social as social_service
 
 @strawberry.type
 class SocialQueries:
-    @strawberry.field(description="The viewer's feed, newest first: their posts, those of "
-                      "people they follow, and public posts unless showFollowingOnly.")  # fmt: skip
+    @strawberry.field(
+        description="The viewer's feed, newest first: their posts, those of "
+        "people they follow, and public posts unless showFollowingOnly."
+    )
     async def feed(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Post]:

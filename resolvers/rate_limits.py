@@ -1,0 +1,56 @@
+"""Fixed-window rate limits kept in Redis, so they hold across all instances."""
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import redis.asyncio as redis
+
+from resolvers.errors import RateLimited
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` attempts per `seconds`-long window."""
+
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Limit":
+        """From "COUNT/SECONDS", e.g. "20/60"."""
+        try:
+            count, seconds = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ValueError(f"a rate limit is COUNT/SECONDS, not {text!r}") from None
+        if count < 1 or seconds < 1:
+            raise ValueError(f"a rate limit needs COUNT and SECONDS of at least 1: {text!r}")
+        return cls(count, seconds)
+
+
+@dataclass(frozen=True)
+class RateLimiter:
+    client: "redis.Redis"
+    prefix: str
+    limits: Mapping[str, Limit]
+
+    async def hit(self, action: str, subject: str) -> None:
+        """Counts one attempt of `action` by `subject`; RateLimited once over the limit."""
+        await _hit(
+            self.client, f"{self.prefix}ratelimit:{action}:{subject}", action, self.limits[action]
+        )
+
+
+async def _hit(client: "redis.Redis", key_prefix: str, action: str, limit: Limit) -> None:
+    now = time.time()
+    window = int(now // limit.seconds)
+    key = f"{key_prefix}:{window}"
+    async with client.pipeline(transaction=True) as pipeline:
+        pipeline.incr(key)
+        pipeline.expire(key, limit.seconds + 1)
+        attempts, _ = await pipeline.execute()
+    if attempts > limit.count:
+        retry_after = max(1, int((window + 1) * limit.seconds - now + 0.999))
+        raise RateLimited(
+            f"too many {action} attempts; retry in {retry_after} s", retryAfter=retry_after
+        )
