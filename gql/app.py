@@ -1,23 +1,23 @@
 """The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET, UnsetType
 
 from gql.context import Context, build_context
+from gql.health import healthz, metrics_endpoint, readyz_endpoint
+from gql.realtime import Realtime
 from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
 from gql.settings import Settings
@@ -33,12 +33,14 @@ class GraphQLApp(GraphQL[Context, None]):
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
         limiter: RateLimiter,
+        realtime: Realtime,
         **options: Any,
     ) -> None:
         super().__init__(create_schema(settings), **options)
         self._sessionmaker = sessionmaker
         self._tokens = settings.token_policy
         self._limiter = limiter
+        self._realtime = realtime
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         return build_context(
@@ -47,50 +49,17 @@ class GraphQLApp(GraphQL[Context, None]):
             sessionmaker=self._sessionmaker,
             tokens=self._tokens,
             limiter=self._limiter,
+            realtime=self._realtime,
             authorization=request.headers.get("authorization"),
         )
 
-
-async def healthz(request: Request) -> JSONResponse:
-    """Liveness: the process answers. Dependencies are /readyz's business."""
-    return JSONResponse({"status": "ok"})
-
-
-async def _postgres_ready(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
-
-
-async def _redis_ready(client: "redis.Redis") -> None:
-    await client.ping()
-
-
-async def _check(name: str, probe: Awaitable[None], seconds: float) -> str:
-    try:
-        await asyncio.wait_for(probe, seconds)
-    except Exception as error:  # any failure means not ready; the reason goes to the log
-        log.warning("readiness: %s unavailable: %r", name, error)
-        return f"unavailable ({type(error).__name__})"
-    return "ok"
-
-
-def readyz_endpoint(
-    engine: AsyncEngine, client: "redis.Redis", timeout: float
-) -> Callable[[Request], Awaitable[JSONResponse]]:
-    async def readyz(request: Request) -> JSONResponse:
-        """Readiness: Postgres and Redis both answer within the timeout, else 503."""
-        postgres, redis_state = await asyncio.gather(
-            _check("postgres", _postgres_ready(engine), timeout),
-            _check("redis", _redis_ready(client), timeout),
-        )
-        ready = postgres == "ok" and redis_state == "ok"
-        body = {
-            "status": "ok" if ready else "unavailable",
-            "checks": {"postgres": postgres, "redis": redis_state},
-        }
-        return JSONResponse(body, status_code=200 if ready else 503)
-
-    return readyz
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Websockets authenticate with `{"authorization": "Bearer ..."}` in connection_init."""
+        params = context.connection_params or {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        context.authenticate_with(authorization if isinstance(authorization, str) else None)
+        unset: UnsetType = UNSET
+        return unset
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -107,18 +76,22 @@ def create_app(settings: Settings) -> Starlette:
         socket_connect_timeout=settings.readiness_timeout_seconds,
         socket_timeout=settings.readiness_timeout_seconds,
     )
+    realtime = Realtime(settings)
     graphql = GraphQLApp(
         settings,
         create_sessionmaker(engine),
         RateLimiter(redis_client, settings.redis_prefix, settings.rate_limits),
+        realtime,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await realtime.start()
         try:
             yield
         finally:
+            await realtime.stop()
             await redis_client.aclose()
             await engine.dispose()
 
@@ -127,8 +100,9 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route(
                 "/readyz",
-                readyz_endpoint(engine, redis_client, settings.readiness_timeout_seconds),
+                readyz_endpoint(engine, redis_client, realtime, settings.readiness_timeout_seconds),
             ),
+            Route("/metrics", metrics_endpoint),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
@@ -136,4 +110,5 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.realtime = realtime
     return app

@@ -2,12 +2,16 @@
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
+
+if TYPE_CHECKING:
+    from gql.realtime import Realtime
 
 from gql.loaders import Loaders
 from models.users import User
@@ -26,10 +30,12 @@ class Context:
     sessionmaker: async_sessionmaker[AsyncSession]
     tokens: TokenPolicy
     limiter: RateLimiter
+    realtime: "Realtime"
     loaders: Loaders
     viewer_id: uuid.UUID | None = None
     credentials_error: Unauthenticated | None = None
     viewer: User | None = None
+    connection_params: dict[str, object] | None = None
     _staff_role: str | None = field(default=None, repr=False)
     _staff_role_known: bool = field(default=False, repr=False)
 
@@ -52,6 +58,11 @@ class Context:
         if self.viewer is None:
             raise Unauthenticated("sign in first")
         return self.viewer
+
+    def authenticate_with(self, authorization: str | None) -> None:
+        """Takes the credentials a websocket sent in connection_init."""
+        self.viewer_id, self.credentials_error = credentials(authorization, self.tokens)
+        self.viewer = None
 
     async def authenticate(self) -> None:
         """Loads the token's user; an unknown or disabled user invalidates the credentials."""
@@ -83,6 +94,20 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+def credentials(
+    authorization: str | None, tokens: TokenPolicy
+) -> tuple[uuid.UUID | None, Unauthenticated | None]:
+    """(user id, None) for a valid bearer token, (None, error) for a bad one, (None, None)
+    for none."""
+    try:
+        token = bearer_token(authorization)
+        if token is None:
+            return None, None
+        return user_id_from_access_token(token, policy=tokens), None
+    except Unauthenticated as refused:
+        return None, refused
+
+
 def build_context(
     *,
     request: Request | WebSocket,
@@ -90,22 +115,17 @@ def build_context(
     sessionmaker: async_sessionmaker[AsyncSession],
     tokens: TokenPolicy,
     limiter: RateLimiter,
+    realtime: "Realtime",
     authorization: str | None,
 ) -> Context:
-    viewer_id = None
-    error = None
-    try:
-        token = bearer_token(authorization)
-        if token is not None:
-            viewer_id = user_id_from_access_token(token, policy=tokens)
-    except Unauthenticated as refused:
-        error = refused
+    viewer_id, error = credentials(authorization, tokens)
     return Context(
         request=request,
         response=response,
         sessionmaker=sessionmaker,
         tokens=tokens,
         limiter=limiter,
+        realtime=realtime,
         loaders=Loaders(sessionmaker, viewer_id),
         viewer_id=viewer_id,
         credentials_error=error,

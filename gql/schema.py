@@ -22,6 +22,7 @@ from gql.blog.queries import BlogQueries
 from gql.errors import ErrorCodes
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
+from gql.goals.subscriptions import GoalSubscriptions
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.settings import Settings
@@ -58,6 +59,11 @@ class Schema(strawberry.Schema):
         unexpected ones with their request id, which is all the log should hold."""
 
 
+@strawberry.type
+class Subscription(GoalSubscriptions):
+    pass
+
+
 def create_schema(settings: Settings) -> strawberry.Schema:
     """Extensions are factories, so no state is shared between concurrent requests."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
@@ -70,4 +76,6 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     extension_list: list[Any] = extensions
-    return Schema(query=Query, mutation=Mutation, extensions=extension_list)
+    return Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extension_list
+    )

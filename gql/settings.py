@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     rate_limit_follow: str = "60/60"
     rate_limit_login_email: str = Field(default="10/300", description="log-in attempts per email")
     rate_limit_login_ip: str = Field(default="60/300", description="log-in attempts per IP")
+    relay: bool = Field(default=True, description="run the relay as a candidate in serve")
+    event_retention_hours: float = Field(default=24, gt=0, description="event log age limit")
+    event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")
+    subscriber_queue_size: int = Field(default=1000, ge=10, le=100_000)
     migrate_on_start: bool = True
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)

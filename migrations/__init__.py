@@ -12,6 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATION_LOCK_KEY = 0x6D6F6D656E74  # "moment"
 
 
+# Tables created by hand-written SQL (xid8 columns, no ORM model): autogenerate leaves them.
+SQL_ONLY_TABLES = frozenset({"realtime_events", "realtime_relay_state"})
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic filter, applied before reflection: everything but the SQL-only tables."""
+    return not (type_ == "table" and name in SQL_ONLY_TABLES)
+
+
 def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent))

@@ -3,6 +3,7 @@
 from alembic import context
 
 import models
+from migrations import include_name
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -12,6 +13,7 @@ context.configure(
     connection=connection,
     target_metadata=models.Base.metadata,
     compare_type=True,
+    include_name=include_name,
     transaction_per_migration=False,
 )
 with context.begin_transaction():

@@ -24,7 +24,11 @@ async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
 async def test_readyz_is_ok_when_postgres_and_redis_answer(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"postgres": "ok", "redis": "ok"}}
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"postgres": "ok", "redis": "ok"}
+    assert body["relay"]["role"] in {"starting", "standby", "leader"}
+    assert body["relay"]["lagEvents"] >= 0
 
 
 @pytest.mark.parametrize(

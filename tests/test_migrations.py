@@ -20,6 +20,7 @@ DESIGNED_TABLES = {
     "accountability_partners", "challenges", "challenge_participants",
 }  # fmt: skip
 AUTH_TABLES = {"refresh_tokens"}
+REALTIME_TABLES = {"realtime_events", "realtime_relay_state"}
 VIEWS = {"user_engagement_summary", "subscription_analytics", "challenge_leaderboard"}
 SEED_INDEXES = {
     "idx_users_email", "idx_users_username", "idx_users_auth_provider", "idx_users_plan",
@@ -66,7 +67,9 @@ async def test_upgrade_builds_every_table_view_and_enum(empty_engine: AsyncEngin
 
     found = await objects(empty_engine)
     tables = {name.removeprefix("table:") for name in found if name.startswith("table:")}
-    assert tables == SEED_TABLES | DESIGNED_TABLES | AUTH_TABLES | {"alembic_version"}
+    assert tables == SEED_TABLES | DESIGNED_TABLES | AUTH_TABLES | REALTIME_TABLES | {
+        "alembic_version"
+    }
     assert {name.removeprefix("view:") for name in found if name.startswith("view:")} == VIEWS
     assert {"type:goal_category", "type:goal_frequency"} <= found
 
@@ -85,7 +88,9 @@ async def test_downgrade_to_base_leaves_an_empty_database_and_upgrade_works_agai
 
 
 def _model_differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": migrations.include_name}
+    )
     return list(compare_metadata(context, models.Base.metadata))
 
 

@@ -122,8 +122,8 @@ class FeedPreferences:
         return cls(**fields_from(cls, preferences, categories=preferences.categories or []))
 
 
-@strawberry.type(description="The viewer's store subscription.")
-class Subscription:
+@strawberry.type(description="The viewer's store subscription (paid plan).")
+class PlanSubscription:
     plan: str
     status: str
     platform: str
@@ -133,7 +133,7 @@ class Subscription:
     auto_renew: bool
 
     @classmethod
-    def from_model(cls, subscription: billing_models.Subscription) -> "Subscription":
+    def from_model(cls, subscription: billing_models.Subscription) -> "PlanSubscription":
         return cls(**fields_from(cls, subscription))
 
 
@@ -162,9 +162,9 @@ class Viewer:
         return FeedPreferences.from_model(preferences)
 
     @strawberry.field(description="The most recent store subscription, if any.")
-    async def subscription(self, info: Info) -> Subscription | None:
+    async def subscription(self, info: Info) -> PlanSubscription | None:
         async with info.context.sessionmaker() as session:
             found = await users_service.current_subscription(
                 session=session, user_id=self.profile.model.id
             )
-        return Subscription.from_model(found) if found else None
+        return PlanSubscription.from_model(found) if found else None

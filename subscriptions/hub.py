@@ -1,0 +1,99 @@
+"""The per-instance fan-out: one Redis subscription per topic, however many local
+subscribers it has, and a bounded queue per subscriber.
+
+A subscriber that falls behind does not grow memory: its queue is cleared and it receives
+one GAP marker, after which it catches up from the event log (see stream.py). A Redis
+reconnect sends GAP to every subscriber for the same reason.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from broadcaster._backends.base import BroadcastBackend
+
+from subscriptions import metrics
+from subscriptions.redis_backend import GAP
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One local subscriber: its topics and its bounded queue of raw messages (or GAP)."""
+
+    topics: frozenset[str]
+    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+
+    def offer(self, message: str) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            metrics.SUBSCRIBER_OVERFLOWS.inc()
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(GAP)
+
+    async def get(self) -> str:
+        return await self.queue.get()
+
+
+class Hub:
+    def __init__(self, backend: BroadcastBackend, *, prefix: str, queue_size: int = 1000) -> None:
+        self._backend = backend
+        self._prefix = prefix
+        self._queue_size = queue_size
+        self._by_topic: dict[str, set[Subscriber]] = defaultdict(set)
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._backend.connect()
+        self._reader = asyncio.create_task(self._read(), name="hub-reader")
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        await self._backend.disconnect()
+
+    def channel(self, topic: str) -> str:
+        return f"{self._prefix}{topic}"
+
+    @asynccontextmanager
+    async def subscribe(self, topics: frozenset[str]) -> AsyncIterator[Subscriber]:
+        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self._queue_size))
+        async with self._lock:
+            for topic in topics:
+                if not self._by_topic[topic]:
+                    await self._backend.subscribe(self.channel(topic))
+                self._by_topic[topic].add(subscriber)
+        metrics.HUB_SUBSCRIBERS.inc()
+        try:
+            yield subscriber
+        finally:
+            metrics.HUB_SUBSCRIBERS.dec()
+            async with self._lock:
+                for topic in topics:
+                    self._by_topic[topic].discard(subscriber)
+                    if not self._by_topic[topic]:
+                        del self._by_topic[topic]
+                        await self._backend.unsubscribe(self.channel(topic))
+
+    @property
+    def topic_count(self) -> int:
+        return len(self._by_topic)
+
+    async def _read(self) -> None:
+        while True:
+            event = await self._backend.next_published()
+            if event.channel == GAP:
+                for subscriber in {s for group in self._by_topic.values() for s in group}:
+                    subscriber.offer(GAP)
+                continue
+            topic = event.channel.removeprefix(self._prefix)
+            for subscriber in list(self._by_topic.get(topic, ())):
+                subscriber.offer(event.message)

@@ -1,0 +1,22 @@
+"""Prometheus metrics of the realtime path (exposed at /metrics)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_RELAYED = Counter("momentum_events_relayed_total", "Events the relay published")
+RELAY_LEADER = Gauge("momentum_relay_leader", "1 while this instance is the elected relay")
+RELAY_LAG_EVENTS = Gauge("momentum_relay_lag_events", "Settled events not yet relayed")
+RELAY_LAG_SECONDS = Gauge("momentum_relay_lag_seconds", "Age of the oldest unrelayed event")
+REDIS_RECONNECTS = Counter("momentum_redis_reconnects_total", "Redis pub/sub reconnects")
+HUB_SUBSCRIBERS = Gauge("momentum_hub_subscribers", "Local subscribers of the hub")
+SUBSCRIBER_OVERFLOWS = Counter(
+    "momentum_subscriber_overflows_total", "Subscriber queues that overflowed (then resynced)"
+)
+CATCH_UPS = Counter("momentum_catch_ups_total", "Catch-ups from the event log after a gap")
+DELIVERIES = Counter("momentum_deliveries_total", "Events delivered to subscribers", ["field"])
+OPEN_SOCKETS = Gauge("momentum_open_websockets", "Open websocket connections")
+ACTIVE_SUBSCRIPTIONS = Gauge(
+    "momentum_active_subscriptions", "Running GraphQL subscriptions", ["field"]
+)
+OPERATION_SECONDS = Histogram(
+    "momentum_graphql_operation_seconds", "GraphQL operation latency", ["operation_type"]
+)

@@ -1,0 +1,156 @@
+"""broadcaster's backend interface over Redis pub/sub, supervised.
+
+broadcaster's own RedisBackend stops listening for good after a Redis restart, delivers
+nothing with redis-py 8 (socket timeouts), and queues without bound (PITFALLS). This one
+keeps one pub/sub connection alive: it reconnects with jittered backoff, resubscribes every
+channel, and after every reconnect delivers a GAP event so subscribers can catch up from
+the event log for whatever was published while it was away.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import redis.asyncio as redis
+from broadcaster._backends.base import BroadcastBackend
+from broadcaster._base import Event
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+GAP = "__gap__"  # channel of the event that tells the hub a gap may have happened
+MAX_BACKOFF_SECONDS = 5.0
+HEALTH_CHECK_SECONDS = 5
+
+
+class SupervisedRedisBackend(BroadcastBackend):
+    def __init__(
+        self,
+        url: str,
+        *,
+        inbox_size: int = 10_000,
+        on_reconnect: Callable[[], None] | None = None,
+    ) -> None:
+        self._url = url
+        self._channels: set[str] = set()
+        self._inbox: asyncio.Queue[Event] = asyncio.Queue(maxsize=inbox_size)
+        self._publisher = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._pubsub: Any = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._on_reconnect = on_reconnect
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        self._supervisor = asyncio.create_task(self._supervise(), name="redis-pubsub")
+
+    async def disconnect(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
+        await self._publisher.aclose()
+
+    async def subscribe(self, channel: str) -> None:
+        async with self._lock:
+            self._channels.add(channel)
+            if self._pubsub is not None and self._connected.is_set():
+                try:
+                    await self._pubsub.subscribe(channel)
+                except (RedisError, OSError):
+                    log.warning("subscribe to %s failed; resubscribing on reconnect", channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        async with self._lock:
+            self._channels.discard(channel)
+            if self._pubsub is not None and self._connected.is_set():
+                try:
+                    await self._pubsub.unsubscribe(channel)
+                except (RedisError, OSError):
+                    log.warning("unsubscribe from %s failed", channel)
+
+    async def publish(self, channel: str, message: Any) -> None:
+        await self._publisher.publish(channel, message)
+
+    async def next_published(self) -> Event:
+        return await self._inbox.get()
+
+    def _deliver(self, event: Event) -> None:
+        try:
+            self._inbox.put_nowait(event)
+        except asyncio.QueueFull:
+            # The hub fell behind: drop the backlog and tell it to catch up from the log.
+            while not self._inbox.empty():
+                self._inbox.get_nowait()
+            self._inbox.put_nowait(Event(channel=GAP, message="overflow"))
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while True:
+            client = redis.Redis.from_url(
+                self._url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True
+            )
+            pubsub = client.pubsub()
+            try:
+                await client.ping()
+                async with self._lock:
+                    self._pubsub = pubsub
+                    if self._channels:
+                        await pubsub.subscribe(*self._channels)
+                    self._connected.set()
+                if failures and self._on_reconnect is not None:
+                    self._on_reconnect()
+                failures = 0
+                self._deliver(Event(channel=GAP, message="connected"))
+                await self._listen(client, pubsub)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                failures += 1
+                delay = min(MAX_BACKOFF_SECONDS, 0.05 * 2 ** min(failures, 7))
+                delay *= random.uniform(0.5, 1.0)
+                log.warning("redis pub/sub lost (%r); reconnecting in %.2fs", error, delay)
+                await asyncio.sleep(delay)
+            finally:
+                self._connected.clear()
+                self._pubsub = None
+                await asyncio.shield(_close_quietly(pubsub, client))
+
+    async def _listen(self, client: "redis.Redis", pubsub: Any) -> None:
+        """Delivers messages until the connection fails. Pings when quiet, and treats a
+        connection that stops answering pings as lost (half-open TCP)."""
+        loop = asyncio.get_running_loop()
+        last_heard = last_ping = loop.time()
+        while True:
+            if not pubsub.subscribed:
+                await asyncio.sleep(0.1)
+                if loop.time() - last_ping > HEALTH_CHECK_SECONDS:
+                    await client.ping()
+                    last_heard = last_ping = loop.time()
+                continue
+            message = await pubsub.get_message(timeout=1.0)
+            now = loop.time()
+            if message is not None:
+                last_heard = now
+                if message["type"] == "message":
+                    self._deliver(
+                        Event(channel=_text(message["channel"]), message=_text(message["data"]))
+                    )
+            if now - last_ping > HEALTH_CHECK_SECONDS:
+                await pubsub.ping()
+                last_ping = now
+            if now - last_heard > 3 * HEALTH_CHECK_SECONDS:
+                raise ConnectionError("redis stopped answering pings")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+async def _close_quietly(pubsub: Any, client: "redis.Redis") -> None:
+    try:
+        await pubsub.aclose()
+        await client.aclose()
+    except (RedisError, OSError):
+        pass

@@ -1,0 +1,172 @@
+"""The relay: one elected process reads the event log in order and publishes to Redis.
+
+Election is a Postgres advisory lock held on the relay's own connection: whoever holds it is
+the leader; the others retry every ELECTION_SECONDS and take over when the leader's
+connection ends (process killed, connection terminated, network gone). The leader records
+its position in realtime_relay_state after publishing, so a successor continues from there;
+an event may be published twice around a failover, never skipped (subscribers drop
+duplicates by cursor).
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+from broadcaster._backends.base import BroadcastBackend
+from redis.exceptions import RedisError
+from sqlalchemy.engine import make_url
+
+from subscriptions import log as event_log
+from subscriptions import metrics
+from subscriptions.capture import NOTIFY_CHANNEL
+from subscriptions.log import Cursor
+
+logger = logging.getLogger(__name__)
+
+RELAY_LOCK_KEY = 0x72656C6179  # "relay"
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A plain postgresql:// DSN for asyncpg from any of our database URLs."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Role(StrEnum):
+    STARTING = "starting"
+    STANDBY = "standby"
+    LEADER = "leader"
+
+
+@dataclass
+class RelayOptions:
+    election_seconds: float = 1.0
+    poll_seconds: float = 0.5
+    batch_size: int = 500
+    prune_every_seconds: float = 60.0
+    retention_seconds: float = 24 * 3600
+    max_events: int = 1_000_000
+
+
+class Relay:
+    def __init__(
+        self,
+        database_url: str,
+        publisher: BroadcastBackend,
+        *,
+        prefix: str,
+        options: RelayOptions | None = None,
+    ) -> None:
+        self._dsn = asyncpg_dsn(database_url)
+        self._publisher = publisher
+        self._prefix = prefix
+        self._options = options or RelayOptions()
+        self.role = Role.STARTING
+        self.position = event_log.ORIGIN
+        self._wake = asyncio.Event()
+        self._connection: Any = None
+
+    async def run(self) -> None:
+        """Runs until cancelled: campaign, lead, and start over after any failure."""
+        failures = 0
+        while True:
+            try:
+                await self._campaign_and_lead()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisError) as error:
+                failures += 1
+                delay = min(5.0, 0.1 * 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
+                logger.warning("relay: %r; retrying in %.2fs", error, delay)
+                await asyncio.sleep(delay)
+            finally:
+                self._step_down()
+
+    def _step_down(self) -> None:
+        if self.role is Role.LEADER:
+            logger.info("relay: no longer the leader")
+        self.role = Role.STANDBY
+        metrics.RELAY_LEADER.set(0)
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.terminate()
+
+    async def _campaign_and_lead(self) -> None:
+        connection = await asyncpg.connect(self._dsn, timeout=10)
+        self._connection = connection
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _: lost.set())
+        self.role = Role.STANDBY
+        # Polling the lock is the election; a blocking pg_advisory_lock would hide a dead peer.
+        while not await connection.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):  # noqa: ASYNC110
+            await asyncio.sleep(self._options.election_seconds)
+        self.role = Role.LEADER
+        metrics.RELAY_LEADER.set(1)
+        logger.info("relay: elected leader")
+        await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        self.position = await _recorded_position(connection)
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time()
+        while not lost.is_set():
+            relayed = await self._relay_batch(connection)
+            if loop.time() >= next_prune:
+                await event_log.prune(
+                    connection,
+                    relayed=self.position,
+                    max_age_seconds=self._options.retention_seconds,
+                    max_events=self._options.max_events,
+                )
+                next_prune = loop.time() + self._options.prune_every_seconds
+            if relayed < self._options.batch_size:
+                self._wake.clear()
+                # Settled events can appear without a notification (xmin moved): poll too.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._options.poll_seconds)
+        raise ConnectionError("relay connection lost")
+
+    async def _relay_batch(self, connection: Any) -> int:
+        """Publishes the next settled events in order, then records the position."""
+        events = await event_log.read_after(
+            connection, self.position, limit=self._options.batch_size
+        )
+        for event in events:
+            payload = event.to_json()
+            for topic in event.topics:
+                await self._publisher.publish(f"{self._prefix}{topic}", payload)
+            metrics.EVENTS_RELAYED.inc()
+        if events:
+            self.position = events[-1].cursor
+            await connection.execute(
+                "UPDATE realtime_relay_state SET last_xid = $1::xid8, last_id = $2, "
+                "relayed_at = now()",
+                str(self.position.xid),
+                self.position.id,
+            )
+        return len(events)
+
+
+async def _recorded_position(connection: Any) -> Cursor:
+    row = await connection.fetchrow(
+        "SELECT last_xid::text::bigint AS xid, last_id AS id FROM realtime_relay_state"
+    )
+    return Cursor(row["xid"], row["id"])
+
+
+async def lag(connection: Any) -> tuple[int, float]:
+    """(settled events not yet relayed, age in seconds of the oldest of them)."""
+    row = await connection.fetchrow(
+        """
+        SELECT count(*) AS events,
+               coalesce(extract(epoch FROM now() - min(e.created_at)), 0) AS seconds
+        FROM realtime_events e, realtime_relay_state s
+        WHERE (e.xid, e.id) > (s.last_xid, s.last_id)
+          AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+        """
+    )
+    return int(row["events"]), float(row["seconds"])

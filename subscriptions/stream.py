@@ -1,0 +1,74 @@
+"""One subscriber's stream of events: replay from a cursor, then live, with no gap and no
+duplicate at the seam, and catch-up from the log after any gap in the live feed."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+
+from subscriptions import log as event_log
+from subscriptions import metrics
+from subscriptions.hub import Hub
+from subscriptions.log import Cursor, LogEvent
+from subscriptions.redis_backend import GAP
+
+REPLAY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Resync:
+    """The requested cursor is older than the pruned log: refetch, then carry on from
+    `cursor`."""
+
+    cursor: Cursor
+
+
+async def events(
+    *,
+    hub: Hub,
+    pool: asyncpg.Pool,
+    topics: frozenset[str],
+    tables: frozenset[str],
+    after: Cursor | None,
+) -> AsyncIterator[LogEvent | Resync]:
+    """Events of the topics and tables after `after` (or from now), in log order, forever."""
+    async with hub.subscribe(topics) as live:
+        async with pool.acquire() as connection:
+            if after is None:
+                last = await event_log.head(connection)
+            elif after < await event_log.pruned_through(connection):
+                last = await event_log.head(connection)
+                yield Resync(last)
+            else:
+                last = after
+        async for event in _replay(pool, last, topics, tables):
+            yield event
+            last = event.cursor
+        while True:
+            message = await live.get()
+            if message == GAP:
+                metrics.CATCH_UPS.inc()
+                async for event in _replay(pool, last, topics, tables):
+                    yield event
+                    last = event.cursor
+                continue
+            event = LogEvent.from_json(message)
+            if event.cursor <= last or event.table not in tables:
+                continue
+            yield event
+            last = event.cursor
+
+
+async def _replay(
+    pool: asyncpg.Pool, after: Cursor, topics: frozenset[str], tables: frozenset[str]
+) -> AsyncIterator[LogEvent]:
+    while True:
+        async with pool.acquire() as connection:
+            batch = await event_log.read_after(
+                connection, after, limit=REPLAY_BATCH, topics=topics, tables=tables
+            )
+        for event in batch:
+            yield event
+        if len(batch) < REPLAY_BATCH:
+            return
+        after = batch[-1].cursor
