@@ -20,6 +20,11 @@ class Authentication(SchemaExtension):
         if context.credentials_error is not None:
             error = context.credentials_error
             self.execution_context.result = ExecutionResult(
-                data=None, errors=[GraphQLError(error.message, original_error=error)]
+                data=None,
+                errors=[
+                    GraphQLError(
+                        error.message, original_error=error, extensions={"code": error.code}
+                    )
+                ],
             )
         yield

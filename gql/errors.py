@@ -2,11 +2,9 @@
 
 import logging
 import re
-from collections.abc import Iterator
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
-from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import DomainError
 
@@ -24,18 +22,32 @@ def request_id_of(context: object) -> str:
     return str(getattr(state, "request_id", "unknown"))
 
 
-def coded(
-    error: GraphQLError, code: str, message: str | None = None, **extra: object
-) -> GraphQLError:
-    return GraphQLError(
-        message or error.message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=None,
-        extensions={**(error.extensions or {}), **extra, "code": code},
-    )
+def assign_code(error: GraphQLError, request_id: str) -> None:
+    """Gives the error its extensions.code, in place: domain errors keep their message,
+    request errors become BAD_USER_INPUT or QUERY_TOO_COMPLEX, database refusals their
+    code, and anything else INTERNAL_SERVER_ERROR with the request id (and a log entry with
+    the stack trace). Unexpected errors never show their message to the client."""
+    if error.extensions and "code" in error.extensions:
+        return
+    original = error.original_error
+    extensions = dict(error.extensions or {})
+    if isinstance(original, DomainError):
+        extensions.update(original.details, code=original.code)
+        error.message = original.message
+    elif isinstance(original, DBAPIError) and (refusal := database_refusal(original)):
+        extensions["code"], error.message = refusal
+    elif original is None or isinstance(original, GraphQLError):
+        too_complex = TOO_COMPLEX.search(error.message)
+        extensions["code"] = "QUERY_TOO_COMPLEX" if too_complex else "BAD_USER_INPUT"
+    else:
+        log.error(
+            "unexpected error in GraphQL operation (request id %s)",
+            request_id,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        extensions.update(code="INTERNAL_SERVER_ERROR", requestId=request_id)
+        error.message = INTERNAL_MESSAGE
+    error.extensions = extensions
 
 
 # SQLSTATE classes of rows the database refused, and what the client is told.
@@ -57,32 +69,3 @@ def database_refusal(error: DBAPIError) -> tuple[str, str] | None:
     cause = getattr(error.orig, "__cause__", None)
     sqlstate = getattr(cause, "sqlstate", None) or getattr(error.orig, "sqlstate", None)
     return DATABASE_REFUSALS.get(str(sqlstate)) if sqlstate else None
-
-
-class ErrorCodes(SchemaExtension):
-    """Maps domain errors to their codes, request errors to BAD_USER_INPUT or
-    QUERY_TOO_COMPLEX, and anything else to INTERNAL_SERVER_ERROR with the request id."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        request_id = request_id_of(self.execution_context.context)
-        result.errors = [self._code(error, request_id) for error in result.errors]
-
-    def _code(self, error: GraphQLError, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, DomainError):
-            return coded(error, original.code, original.message, **original.details)
-        if isinstance(original, DBAPIError) and (refusal := database_refusal(original)):
-            return coded(error, *refusal)
-        if original is None or isinstance(original, GraphQLError):
-            code = "QUERY_TOO_COMPLEX" if TOO_COMPLEX.search(error.message) else "BAD_USER_INPUT"
-            return coded(error, code)
-        log.error(
-            "unexpected error in GraphQL operation (request id %s)",
-            request_id,
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        return coded(error, "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, requestId=request_id)

@@ -19,7 +19,7 @@ from gql.admin.queries import AdminQueries
 from gql.auth.mutations import AuthMutations
 from gql.authentication import Authentication
 from gql.blog.queries import BlogQueries
-from gql.errors import ErrorCodes
+from gql.errors import assign_code, request_id_of
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
 from gql.goals.subscriptions import GoalSubscriptions
@@ -55,8 +55,12 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Strawberry logs every error, a typo in a query included; ErrorCodes logs the
-        unexpected ones with their request id, which is all the log should hold."""
+        """Every error gets its code here, for queries, mutations and each subscription
+        event alike. Strawberry's own logging of every error (typos in queries included) is
+        replaced by logging the unexpected ones, with their request id."""
+        request_id = request_id_of(execution_context.context if execution_context else None)
+        for error in errors:
+            assign_code(error, request_id)
 
 
 @strawberry.type
@@ -67,7 +71,6 @@ class Subscription(GoalSubscriptions):
 def create_schema(settings: Settings) -> strawberry.Schema:
     """Extensions are factories, so no state is shared between concurrent requests."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),

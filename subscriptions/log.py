@@ -118,7 +118,7 @@ async def read_after(
 ) -> list[LogEvent]:
     """Settled events after the cursor, in log order; only of the given topics and tables
     when given."""
-    arguments: list[Any] = [str(after.xid), after.id, limit]
+    arguments: list[Any] = [after.xid, after.id, limit]
     where = f"(xid, id) > ($1::xid8, $2) AND {SETTLED}"
     if topics is not None:
         where += " AND " + _topic_condition(topics, arguments)
@@ -168,7 +168,7 @@ async def prune(
                 ORDER BY xid DESC, id DESC LIMIT 1
             ) newest_prunable
             """,
-            str(relayed.xid),
+            relayed.xid,
             relayed.id,
             max_age_seconds,
             max_events,
@@ -177,13 +177,13 @@ async def prune(
             return 0
         result = await connection.execute(
             "DELETE FROM realtime_events WHERE (xid, id) <= ($1::xid8, $2)",
-            str(cutoff["xid"]),
+            cutoff["xid"],
             cutoff["id"],
         )
         await connection.execute(
             "UPDATE realtime_relay_state SET pruned_xid = $1::xid8, pruned_id = $2 "
             "WHERE (pruned_xid, pruned_id) < ($1::xid8, $2)",
-            str(cutoff["xid"]),
+            cutoff["xid"],
             cutoff["id"],
         )
     return int(result.split()[-1])

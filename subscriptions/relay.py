@@ -29,6 +29,7 @@ from subscriptions.log import Cursor
 logger = logging.getLogger(__name__)
 
 RELAY_LOCK_KEY = 0x72656C6179  # "relay"
+APPLICATION_NAME = "momentum-relay"  # how its connection shows in pg_stat_activity
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -98,7 +99,9 @@ class Relay:
             connection.terminate()
 
     async def _campaign_and_lead(self) -> None:
-        connection = await asyncpg.connect(self._dsn, timeout=10)
+        connection = await asyncpg.connect(
+            self._dsn, timeout=10, server_settings={"application_name": APPLICATION_NAME}
+        )
         self._connection = connection
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _: lost.set())
@@ -145,7 +148,7 @@ class Relay:
             await connection.execute(
                 "UPDATE realtime_relay_state SET last_xid = $1::xid8, last_id = $2, "
                 "relayed_at = now()",
-                str(self.position.xid),
+                self.position.xid,
                 self.position.id,
             )
         return len(events)

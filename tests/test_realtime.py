@@ -1,0 +1,176 @@
+"""Realtime core: captured changes reach subscribers in order, without gaps or duplicates,
+through out-of-order commits, resumes, pruning and a terminated relay connection."""
+
+import asyncio
+import urllib.parse
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gql.settings import Settings
+from subscriptions import log as event_log
+from subscriptions.hub import Subscriber
+from subscriptions.redis_backend import GAP
+from subscriptions.relay import APPLICATION_NAME, asyncpg_dsn
+from tests.live import (
+    CHECK_IN_EVENTS,
+    TransportWsClient,
+    insert_check_in,
+    live_server,
+    log_head,
+    moods,
+    owner_with_goal,
+)
+
+
+@pytest.fixture(scope="module")
+async def address(settings: Settings) -> AsyncIterator[str]:
+    async with live_server(settings) as running:
+        yield running
+
+
+async def test_a_row_written_with_plain_sql_reaches_a_graphql_subscriber(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=3)
+        event = (await client.next_data())["checkInEvents"]
+    assert event["type"] == "CREATED"
+    assert event["checkIn"]["mood"] == 3
+    assert event["cursor"] > head
+
+
+async def test_events_of_transactions_committed_out_of_order_all_arrive_in_log_order(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        async with engine.connect() as first, engine.connect() as second:
+            await first.begin()
+            await insert_check_in(first, owner, goal, mood=1)  # started first, commits last
+            await second.begin()
+            await insert_check_in(second, owner, goal, mood=2)
+            await second.commit()
+            # The log reader must not hand out the later transaction's event yet: the
+            # earlier one is still open and would land before it.
+            async with engine.connect() as reader:
+                raw = await reader.get_raw_connection()
+                pending = await event_log.read_after(
+                    raw.driver_connection, event_log.Cursor.parse(head), limit=10,
+                    topics=[f"goal_id:{goal}"],
+                )  # fmt: skip
+            assert pending == []
+            await first.commit()
+        assert await moods(client, 2) == [1, 2]
+
+
+async def test_resuming_after_a_cursor_replays_what_was_missed_then_continues_live(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    variables = {"goal": str(goal)}
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, variables | {"after": head})
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=1)
+        first = (await client.next_data())["checkInEvents"]
+    async with engine.begin() as db:  # while the client is away
+        await insert_check_in(db, owner, goal, mood=2)
+        await insert_check_in(db, owner, goal, mood=3)
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, variables | {"after": first["cursor"]})
+        assert await moods(client, 2) == [2, 3]
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=4)
+        assert await moods(client, 1) == [4]
+
+
+async def test_resuming_from_a_pruned_cursor_asks_for_a_refetch(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    async with engine.begin() as db:
+        await insert_check_in(db, owner, goal, mood=1)
+    old_head = await log_head(engine)
+    async with engine.begin() as db:
+        await insert_check_in(db, owner, goal, mood=2)
+    newest = event_log.Cursor.parse(await log_head(engine))
+    async with engine.connect() as db:
+        raw = await db.get_raw_connection()
+        await event_log.prune(
+            raw.driver_connection, relayed=newest, max_age_seconds=0, max_events=1_000_000
+        )
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"after": old_head, "goal": str(goal)})
+        resync = (await client.next_data())["checkInEvents"]
+        assert resync["type"] == "RESYNC"
+        assert resync["checkIn"] is None
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=3)
+        assert await moods(client, 1) == [3]
+
+
+async def test_a_malformed_cursor_and_someone_elses_goal_are_refused(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    _, goal = await owner_with_goal(engine, settings)
+    stranger, _ = await owner_with_goal(engine, settings)
+    async with TransportWsClient.connect(address, stranger.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"after": "not-a-cursor"})
+        bad_cursor = await client.message()
+        assert (await client.message())["type"] == "complete"
+        await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
+        not_mine = await client.message()
+    # Execution errors arrive as `next` with errors (then `complete`), as the protocol says.
+    assert bad_cursor["type"] == "next"
+    assert bad_cursor["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert not_mine["type"] == "next"
+    assert not_mine["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_subscriber_that_stops_reading_holds_a_bounded_queue_then_catches_up() -> None:
+    subscriber = Subscriber(frozenset({"t"}), asyncio.Queue(maxsize=5))
+    for number in range(1000):
+        subscriber.offer(f"message {number}")
+        assert subscriber.queue.qsize() <= 5
+    drained = [subscriber.queue.get_nowait() for _ in range(subscriber.queue.qsize())]
+    assert GAP in drained  # the stream reacts to GAP by catching up from the event log
+
+
+async def test_the_relay_reconnects_and_catches_up_after_its_connection_is_terminated(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=1)
+        assert await moods(client, 1) == [1]
+        async with engine.begin() as db:
+            terminated = await db.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": APPLICATION_NAME},
+            )
+            await insert_check_in(db, owner, goal, mood=2)
+        assert terminated == 1
+        assert await moods(client, 1) == [2]
+
+
+async def test_dsn_for_asyncpg_drops_the_sqlalchemy_driver() -> None:
+    assert asyncpg_dsn("postgresql+asyncpg://u:p@h:5/d") == "postgresql://u:p@h:5/d"
+    unix_socket = asyncpg_dsn("postgres://u@/d?host=/tmp/x")
+    assert unix_socket.startswith("postgresql://u@/d?host=")
+    assert urllib.parse.unquote(unix_socket).endswith("host=/tmp/x")
