@@ -48,7 +48,8 @@ class Realtime:
             self._relay_task = asyncio.create_task(self.relay.run(), name="relay")
 
     async def stop(self) -> None:
-        if self._relay_task is not None:
+        if self.relay is not None and self._relay_task is not None:
+            self.relay.stop()
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task

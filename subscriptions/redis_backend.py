@@ -42,11 +42,14 @@ class SupervisedRedisBackend(BroadcastBackend):
         self._connected = asyncio.Event()
         self._on_reconnect = on_reconnect
         self._lock = asyncio.Lock()
+        self._closed = False
 
     async def connect(self) -> None:
         self._supervisor = asyncio.create_task(self._supervise(), name="redis-pubsub")
 
     async def disconnect(self) -> None:
+        # A flag as well as cancellation: redis-py can turn a cancellation into its own error.
+        self._closed = True
         if self._supervisor is not None:
             self._supervisor.cancel()
             await asyncio.gather(self._supervisor, return_exceptions=True)
@@ -87,7 +90,7 @@ class SupervisedRedisBackend(BroadcastBackend):
 
     async def _supervise(self) -> None:
         failures = 0
-        while True:
+        while not self._closed:
             client = redis.Redis.from_url(
                 self._url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True
             )
@@ -107,6 +110,8 @@ class SupervisedRedisBackend(BroadcastBackend):
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as error:
+                if self._closed:
+                    return
                 failures += 1
                 delay = min(MAX_BACKOFF_SECONDS, 0.05 * 2 ** min(failures, 7))
                 delay *= random.uniform(0.5, 1.0)
@@ -122,7 +127,7 @@ class SupervisedRedisBackend(BroadcastBackend):
         connection that stops answering pings as lost (half-open TCP)."""
         loop = asyncio.get_running_loop()
         last_heard = last_ping = loop.time()
-        while True:
+        while not self._closed:
             if not pubsub.subscribed:
                 await asyncio.sleep(0.1)
                 if loop.time() - last_ping > HEALTH_CHECK_SECONDS:

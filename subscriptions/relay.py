@@ -71,17 +71,27 @@ class Relay:
         self.position = event_log.ORIGIN
         self._wake = asyncio.Event()
         self._connection: Any = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Asks run() to return. A flag as well as cancellation: on Python 3.11 a
+        cancellation can be lost inside asyncio.wait_for (asyncpg uses it)."""
+        self._stopping = True
+        self._wake.set()
+        self._step_down()
 
     async def run(self) -> None:
-        """Runs until cancelled: campaign, lead, and start over after any failure."""
+        """Campaigns, leads, and starts over after any failure, until stop()."""
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 await self._campaign_and_lead()
                 failures = 0
             except asyncio.CancelledError:
                 raise
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisError) as error:
+                if self._stopping:
+                    return
                 failures += 1
                 delay = min(5.0, 0.1 * 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
                 logger.warning("relay: %r; retrying in %.2fs", error, delay)
@@ -107,7 +117,9 @@ class Relay:
         connection.add_termination_listener(lambda _: lost.set())
         self.role = Role.STANDBY
         # Polling the lock is the election; a blocking pg_advisory_lock would hide a dead peer.
-        while not await connection.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):  # noqa: ASYNC110
+        while not await connection.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+            if self._stopping:
+                return
             await asyncio.sleep(self._options.election_seconds)
         self.role = Role.LEADER
         metrics.RELAY_LEADER.set(1)
@@ -117,6 +129,8 @@ class Relay:
         loop = asyncio.get_running_loop()
         next_prune = loop.time()
         while not lost.is_set():
+            if self._stopping:
+                return
             relayed = await self._relay_batch(connection)
             if loop.time() >= next_prune:
                 await event_log.prune(
@@ -129,8 +143,11 @@ class Relay:
             if relayed < self._options.batch_size:
                 self._wake.clear()
                 # Settled events can appear without a notification (xmin moved): poll too.
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the wait completes, and the relay would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._options.poll_seconds)
+                    async with asyncio.timeout(self._options.poll_seconds):
+                        await self._wake.wait()
         raise ConnectionError("relay connection lost")
 
     async def _relay_batch(self, connection: Any) -> int:
