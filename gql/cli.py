@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import migrations
 from gql import embedded
 from gql.app import create_app
+from gql.realtime import relay_for
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.demo_data import DemoSizes, generate_demo_data
 from resolvers.sample_data import load_sample_data
+from subscriptions.redis_backend import SupervisedRedisBackend
 
 log = logging.getLogger("momentum")
 
@@ -169,6 +171,24 @@ def seed(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_seed_demo(settings.database_url, sizes))
 
 
+async def _run_relay(settings: Settings) -> None:
+    backend = SupervisedRedisBackend(str(settings.redis_url))
+    relay = relay_for(settings, backend)
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, relay.stop)
+    try:
+        await relay.run()
+    finally:
+        await backend.disconnect()
+
+
+def relay_command(settings: Settings, args: argparse.Namespace) -> None:
+    """Runs only the relay (a candidate: it leads when no other relay holds the lock)."""
+    with running_services(settings) as (settings, _):
+        asyncio.run(_run_relay(settings))
+
+
 def print_schema(settings: Settings, args: argparse.Namespace) -> None:
     print(create_schema(settings).as_str())
 
@@ -216,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--random-seed", type=float, default=defaults.random_seed, help="with --demo, -1..1"
     )
     seed_parser.set_defaults(handler=seed)
+
+    relay_parser = commands.add_parser(
+        "relay",
+        help="run only the realtime relay (serve also runs one unless MOMENTUM_RELAY=false)",
+    )
+    relay_parser.set_defaults(handler=relay_command)
 
     schema_parser = commands.add_parser(
         "schema", help="print the GraphQL schema (SDL); schema.graphql is its committed copy"

@@ -12,6 +12,7 @@ from subscriptions import metrics
 from subscriptions.hub import Hub
 from subscriptions.redis_backend import SupervisedRedisBackend
 from subscriptions.relay import Relay, RelayOptions, asyncpg_dsn
+from subscriptions.rows import EventRows
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class Realtime:
     hub: Hub = field(init=False)
     relay: Relay | None = field(init=False, default=None)
     pool: asyncpg.Pool = field(init=False)
+    rows: EventRows = field(init=False, default_factory=EventRows)
     _relay_task: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:

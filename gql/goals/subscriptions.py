@@ -1,9 +1,9 @@
 """Realtime fields of the goals domain."""
 
 from collections.abc import AsyncGenerator
+from functools import partial
 
 import strawberry
-from sqlalchemy import select
 
 from gql.context import Info
 from gql.events import ChangeType, changes
@@ -11,6 +11,7 @@ from gql.goals.types import CheckIn
 from gql.ids import parse_id
 from models.goals import CheckIn as CheckInRow
 from resolvers import goals as goals_service
+from subscriptions.log import LogEvent
 from subscriptions.stream import Resync
 
 
@@ -20,6 +21,11 @@ class CheckInEvent:
     type: ChangeType
     check_in_id: strawberry.ID | None
     check_in: CheckIn | None = strawberry.field(description="Null for DELETED and RESYNC.")
+
+
+async def _check_in(info: Info, event: LogEvent) -> CheckInRow | None:
+    async with info.context.sessionmaker() as session:
+        return await session.get(CheckInRow, event.row_id)
 
 
 @strawberry.type
@@ -47,14 +53,9 @@ class GoalSubscriptions:
                 continue
             row = None
             if item.operation != "DELETE":
-                async with info.context.sessionmaker() as session:
-                    row = await session.scalar(
-                        select(CheckInRow).where(
-                            CheckInRow.id == item.row_id, CheckInRow.user_id == viewer.id
-                        )
-                    )
-                if row is None:
-                    continue  # deleted since; its DELETED event follows
+                row = await info.context.realtime.rows.load(item, partial(_check_in, info, item))
+                if row is None or row.user_id != viewer.id:
+                    continue  # deleted since (its DELETED event follows), or not theirs
             yield CheckInEvent(
                 cursor=str(item.cursor),
                 type=ChangeType(item.operation),

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks; each writes JSON and a markdown table to bench/results/."""
