@@ -151,3 +151,14 @@ async def moods(client: TransportWsClient, count: int) -> list[int]:
         assert event["type"] == "CREATED", event
         received.append(event["checkIn"]["mood"])
     return received
+
+
+@contextlib.asynccontextmanager
+async def subscribed(
+    address: str, engine: AsyncEngine, owner: Person, goal: uuid.UUID
+) -> AsyncIterator[TransportWsClient]:
+    """A client subscribed to the goal's check-in events from the log's current head."""
+    head = await log_head(engine)
+    async with TransportWsClient.connect(address, owner.token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        yield client

@@ -22,6 +22,7 @@ from tests.live import (
     log_head,
     moods,
     owner_with_goal,
+    subscribed,
 )
 
 
@@ -36,14 +37,13 @@ async def test_a_row_written_with_plain_sql_reaches_a_graphql_subscriber(
 ) -> None:
     owner, goal = await owner_with_goal(engine, settings)
     head = await log_head(engine)
-    async with TransportWsClient.connect(address, owner.token) as client:
-        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+    async with subscribed(address, engine, owner, goal) as client:
         async with engine.begin() as db:
             await insert_check_in(db, owner, goal, mood=3)
         event = (await client.next_data())["checkInEvents"]
     assert event["type"] == "CREATED"
     assert event["checkIn"]["mood"] == 3
-    assert event["cursor"] > head
+    assert event_log.Cursor.parse(event["cursor"]) > event_log.Cursor.parse(head)
 
 
 async def test_events_of_transactions_committed_out_of_order_all_arrive_in_log_order(
@@ -51,8 +51,7 @@ async def test_events_of_transactions_committed_out_of_order_all_arrive_in_log_o
 ) -> None:
     owner, goal = await owner_with_goal(engine, settings)
     head = await log_head(engine)
-    async with TransportWsClient.connect(address, owner.token) as client:
-        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+    async with subscribed(address, engine, owner, goal) as client:
         async with engine.connect() as first, engine.connect() as second:
             await first.begin()
             await insert_check_in(first, owner, goal, mood=1)  # started first, commits last
@@ -150,9 +149,7 @@ async def test_the_relay_reconnects_and_catches_up_after_its_connection_is_termi
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     owner, goal = await owner_with_goal(engine, settings)
-    head = await log_head(engine)
-    async with TransportWsClient.connect(address, owner.token) as client:
-        await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+    async with subscribed(address, engine, owner, goal) as client:
         async with engine.begin() as db:
             await insert_check_in(db, owner, goal, mood=1)
         assert await moods(client, 1) == [1]

@@ -19,13 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from tests.live import (
-    CHECK_IN_EVENTS,
-    TransportWsClient,
     insert_check_in,
     live_server,
-    log_head,
     moods,
     owner_with_goal,
+    subscribed,
 )
 from tests.processes import MOMENTUM, environment, free_port, wait_until
 
@@ -65,23 +63,23 @@ async def test_events_written_while_redis_was_down_arrive_after_it_returns(
     owner, goal = await owner_with_goal(engine, settings)
     own_redis = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
     with redis_on(port, tmp_path):
-        async with live_server(own_redis) as running:
-            head = await log_head(engine)
-            async with TransportWsClient.connect(running, owner.token) as client:
-                await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        async with (
+            live_server(own_redis) as running,
+            subscribed(running, engine, owner, goal) as client,
+        ):
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=1)
+            assert await moods(client, 1) == [1]
+            with redis_stopped(port):
                 async with engine.begin() as db:
-                    await insert_check_in(db, owner, goal, mood=1)
-                assert await moods(client, 1) == [1]
-                with redis_stopped(port):
-                    async with engine.begin() as db:
-                        await insert_check_in(db, owner, goal, mood=2)
-                    async with engine.begin() as db:
-                        await insert_check_in(db, owner, goal, mood=3)
-                with redis_on(port, tmp_path):
-                    assert await moods(client, 2) == [2, 3]
-                    async with engine.begin() as db:
-                        await insert_check_in(db, owner, goal, mood=4)
-                    assert await moods(client, 1) == [4]
+                    await insert_check_in(db, owner, goal, mood=2)
+                async with engine.begin() as db:
+                    await insert_check_in(db, owner, goal, mood=3)
+            with redis_on(port, tmp_path):
+                assert await moods(client, 2) == [2, 3]
+                async with engine.begin() as db:
+                    await insert_check_in(db, owner, goal, mood=4)
+                assert await moods(client, 1) == [4]
 
 
 @contextmanager
@@ -158,9 +156,7 @@ async def test_two_instances_deliver_exactly_once_and_survive_the_relay_being_ki
             (first_process, second) if relay_role(first) == "leader" else (second_process, first)
         )
         writer = first if survivor == second else second
-        head = await log_head(engine)
-        async with TransportWsClient.connect(survivor, owner.token) as client:
-            await client.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        async with subscribed(survivor, engine, owner, goal) as client:
             # Written through the other instance's API; received here exactly once (the
             # marker written next arrives right after it, with nothing in between).
             check_in = (
