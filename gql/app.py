@@ -17,6 +17,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gql.context import Context, build_context
 from gql.health import healthz, metrics_endpoint, readyz_endpoint
+from gql.instrumentation import SocketCounter
 from gql.realtime import Realtime
 from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
@@ -106,7 +107,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(SocketCounter)],
         lifespan=lifespan,
     )
     app.state.engine = engine

@@ -7,7 +7,7 @@ import strawberry
 
 from gql.context import Info
 from resolvers.errors import BadUserInput
-from subscriptions import stream
+from subscriptions import metrics, stream
 from subscriptions.log import Cursor, LogEvent
 from subscriptions.stream import Resync
 
@@ -37,11 +37,17 @@ async def changes(
 ) -> AsyncIterator[LogEvent | Resync]:
     """The stream of logged changes for a subscription field."""
     realtime = info.context.realtime
-    async for item in stream.events(
-        hub=realtime.hub,
-        pool=realtime.pool,
-        topics=frozenset(topics),
-        tables=frozenset(tables),
-        after=parse_cursor(after),
-    ):
-        yield item
+    field = info.field_name
+    metrics.ACTIVE_SUBSCRIPTIONS.labels(field).inc()
+    try:
+        async for item in stream.events(
+            hub=realtime.hub,
+            pool=realtime.pool,
+            topics=frozenset(topics),
+            tables=frozenset(tables),
+            after=parse_cursor(after),
+        ):
+            metrics.DELIVERIES.labels(field).inc()
+            yield item
+    finally:
+        metrics.ACTIVE_SUBSCRIPTIONS.labels(field).dec()

@@ -23,6 +23,7 @@ from gql.errors import assign_code, request_id_of
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
 from gql.goals.subscriptions import GoalSubscriptions
+from gql.instrumentation import OperationTiming
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.settings import Settings
@@ -71,6 +72,7 @@ class Subscription(GoalSubscriptions):
 def create_schema(settings: Settings) -> strawberry.Schema:
     """Extensions are factories, so no state is shared between concurrent requests."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationTiming,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),

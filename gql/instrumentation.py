@@ -1,0 +1,38 @@
+"""Operation latency and open websockets, for /metrics."""
+
+import time
+from collections.abc import Iterator
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from subscriptions import metrics
+
+
+class OperationTiming(SchemaExtension):
+    """Observes each query and mutation's duration, labelled by operation type."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        operation = self.execution_context.operation_type
+        if operation is not OperationType.SUBSCRIPTION:
+            metrics.OPERATION_SECONDS.labels(operation.value).observe(time.perf_counter() - started)
+
+
+class SocketCounter:
+    """Counts open websocket connections."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        metrics.OPEN_SOCKETS.inc()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            metrics.OPEN_SOCKETS.dec()
