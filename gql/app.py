@@ -6,13 +6,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as redis
+from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql.context import Context, build_context
@@ -21,6 +25,7 @@ from gql.instrumentation import SocketCounter
 from gql.realtime import Realtime
 from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
+from gql.sessions import guarded_socket, start_guard
 from gql.settings import Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.rate_limits import RateLimiter
@@ -54,11 +59,36 @@ class GraphQLApp(GraphQL[Context, None]):
             authorization=request.headers.get("authorization"),
         )
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+            return
+        async with guarded_socket():
+            await super().__call__(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """As Strawberry does, but requests it refuses (bad JSON, unknown operation name...)
+        get a GraphQL error with a code, not a plain-text body."""
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as refused:
+            code = "NOT_FOUND" if refused.status_code == 404 else "BAD_USER_INPUT"
+            error = {"message": refused.reason, "extensions": {"code": code}}
+            response = JSONResponse({"errors": [error]}, status_code=refused.status_code)
+        await response(scope, receive, send)
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Websockets authenticate with `{"authorization": "Bearer ..."}` in connection_init."""
+        """Websockets authenticate with `{"authorization": "Bearer ..."}` in connection_init.
+        A bad token, or a disabled account, is refused (the protocol's 4403); a good one gets
+        a session guard (see gql/sessions.py)."""
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
         context.authenticate_with(authorization if isinstance(authorization, str) else None)
+        await context.authenticate()
+        if context.credentials_error is not None:
+            raise ConnectionRejectionError
+        start_guard(context)
         unset: UnsetType = UNSET
         return unset
 

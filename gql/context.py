@@ -1,7 +1,9 @@
 """Per-request context handed to every resolver: sessions, loaders and the viewer."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +20,7 @@ from models.users import User
 from resolvers import admin as admin_service
 from resolvers.errors import Unauthenticated
 from resolvers.rate_limits import RateLimiter
-from resolvers.tokens import TokenPolicy, user_id_from_access_token
+from resolvers.tokens import AccessClaims, TokenPolicy, access_claims
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Context:
     credentials_error: Unauthenticated | None = None
     viewer: User | None = None
     connection_params: dict[str, object] | None = None
+    token_expires_at: datetime | None = None
+    session_events: "asyncio.Queue[str]" = field(default_factory=asyncio.Queue, repr=False)
     _staff_role: str | None = field(default=None, repr=False)
     _staff_role_known: bool = field(default=False, repr=False)
 
@@ -61,7 +65,9 @@ class Context:
 
     def authenticate_with(self, authorization: str | None) -> None:
         """Takes the credentials a websocket sent in connection_init."""
-        self.viewer_id, self.credentials_error = credentials(authorization, self.tokens)
+        claims, self.credentials_error = credentials(authorization, self.tokens)
+        self.viewer_id = claims.user_id if claims else None
+        self.token_expires_at = claims.expires_at if claims else None
         self.viewer = None
 
     async def authenticate(self) -> None:
@@ -96,14 +102,14 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def credentials(
     authorization: str | None, tokens: TokenPolicy
-) -> tuple[uuid.UUID | None, Unauthenticated | None]:
-    """(user id, None) for a valid bearer token, (None, error) for a bad one, (None, None)
+) -> tuple[AccessClaims | None, Unauthenticated | None]:
+    """(claims, None) for a valid bearer token, (None, error) for a bad one, (None, None)
     for none."""
     try:
         token = bearer_token(authorization)
         if token is None:
             return None, None
-        return user_id_from_access_token(token, policy=tokens), None
+        return access_claims(token, policy=tokens), None
     except Unauthenticated as refused:
         return None, refused
 
@@ -118,7 +124,7 @@ def build_context(
     realtime: "Realtime",
     authorization: str | None,
 ) -> Context:
-    viewer_id, error = credentials(authorization, tokens)
+    claims, error = credentials(authorization, tokens)
     return Context(
         request=request,
         response=response,
@@ -126,8 +132,9 @@ def build_context(
         tokens=tokens,
         limiter=limiter,
         realtime=realtime,
-        loaders=Loaders(sessionmaker, viewer_id),
-        viewer_id=viewer_id,
+        loaders=Loaders(sessionmaker, claims.user_id if claims else None),
+        viewer_id=claims.user_id if claims else None,
+        token_expires_at=claims.expires_at if claims else None,
         credentials_error=error,
     )
 

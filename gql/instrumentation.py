@@ -16,7 +16,10 @@ class OperationTiming(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
-        operation = self.execution_context.operation_type
+        try:
+            operation = self.execution_context.operation_type
+        except RuntimeError:
+            return  # not parsed, or no such operation: nothing to label it with
         if operation is not OperationType.SUBSCRIPTION:
             metrics.OPERATION_SECONDS.labels(operation.value).observe(time.perf_counter() - started)
 

@@ -31,6 +31,7 @@ from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
 from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
+from gql.users.subscriptions import UserSubscriptions
 
 
 @strawberry.type
@@ -65,7 +66,7 @@ class Schema(strawberry.Schema):
 
 
 @strawberry.type
-class Subscription(GoalSubscriptions):
+class Subscription(UserSubscriptions, GoalSubscriptions):
     pass
 
 

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -35,8 +35,15 @@ def issue_access_token(*, user_id: uuid.UUID, policy: TokenPolicy, now: datetime
     return jwt.encode(claims, policy.secret, algorithm=ALGORITHM)
 
 
-def user_id_from_access_token(token: str, *, policy: TokenPolicy) -> uuid.UUID:
-    """The token's user id; Unauthenticated for anything but a valid, unexpired HS256 token."""
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    expires_at: datetime
+
+
+def access_claims(token: str, *, policy: TokenPolicy) -> AccessClaims:
+    """The token's user and expiry; Unauthenticated for anything but a valid, unexpired
+    HS256 token."""
     audiences = [AUDIENCE, SUPABASE_AUDIENCE] if policy.accept_supabase else [AUDIENCE]
     try:
         claims = jwt.decode(
@@ -46,7 +53,10 @@ def user_id_from_access_token(token: str, *, policy: TokenPolicy) -> uuid.UUID:
             audience=audiences,
             options={"require": ["sub", "exp", "iat", "aud"]},
         )
-        return uuid.UUID(str(claims["sub"]))
+        return AccessClaims(
+            user_id=uuid.UUID(str(claims["sub"])),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("access token expired; refresh it") from None
     except (jwt.InvalidTokenError, ValueError):

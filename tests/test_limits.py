@@ -105,3 +105,19 @@ async def test_production_turns_off_introspection_and_graphiql(settings: Setting
     assert "introspection" in body["errors"][0]["message"].lower()
     assert page.status_code != 200 or "graphiql" not in page.text.lower()
     assert len(still_works["data"]["goalTemplates"]) == 4
+
+
+async def test_an_unknown_operation_name_is_bad_user_input(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "query A { goalTemplates { id } }", "operationName": "B"},
+    )
+    assert error_codes(response.json()) == ["BAD_USER_INPUT"]
+
+
+async def test_a_body_that_is_not_json_is_bad_user_input(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert error_codes(response.json()) == ["BAD_USER_INPUT"]

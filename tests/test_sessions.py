@@ -1,0 +1,127 @@
+"""Sockets end when the account is disabled (FORCE_LOGOUT) or the access token expires,
+and the legacy graphql-ws protocol works like graphql-transport-ws."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import websockets
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gql.sessions import CLOSE_ACCOUNT_DISABLED, CLOSE_TOKEN_EXPIRED
+from gql.settings import Settings
+from resolvers.tokens import issue_access_token
+from tests.live import (
+    CHECK_IN_EVENTS,
+    WAIT_SECONDS,
+    TransportWsClient,
+    insert_check_in,
+    live_server,
+    log_head,
+    owner_with_goal,
+)
+
+SESSION_EVENTS = "subscription { sessionEvents { type reason } }"
+
+
+@pytest.fixture(scope="module")
+async def address(settings: Settings) -> AsyncIterator[str]:
+    async with live_server(settings) as running:
+        yield running
+
+
+async def close_code(client: TransportWsClient) -> int:
+    """Reads until the server closes the socket; returns the close code."""
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                await client.socket.recv()
+    except websockets.ConnectionClosed as closed:
+        assert closed.rcvd is not None
+        return closed.rcvd.code
+    raise AssertionError("unreachable")
+
+
+async def test_disabling_a_user_with_plain_sql_logs_out_every_socket(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    async with (
+        TransportWsClient.connect(address, owner.token) as watching,
+        TransportWsClient.connect(address, owner.token) as other,
+    ):
+        await watching.subscribe(SESSION_EVENTS)
+        await other.subscribe(CHECK_IN_EVENTS, {"after": head, "goal": str(goal)})
+        # A round trip on each socket shows both subscriptions are running.
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=1)
+        assert (await other.next_data())["checkInEvents"]["checkIn"]["mood"] == 1
+        async with engine.begin() as db:
+            await db.execute(
+                text("UPDATE users SET is_active = false WHERE id = :u"), {"u": owner.id}
+            )
+        event = (await watching.next_data())["sessionEvents"]
+        assert event == {"type": "FORCE_LOGOUT", "reason": "account disabled"}
+        assert await close_code(watching) == CLOSE_ACCOUNT_DISABLED
+        assert await close_code(other) == CLOSE_ACCOUNT_DISABLED
+
+    with pytest.raises(websockets.ConnectionClosed) as refused:
+        async with TransportWsClient.connect(address, owner.token):
+            pass  # connection_init is answered by a close, not an ack
+    assert refused.value.rcvd is not None
+    assert refused.value.rcvd.code == 4403
+
+
+async def test_a_socket_closes_when_its_access_token_expires(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    short = settings.token_policy.__class__(
+        secret=settings.token_policy.secret,
+        access_lifetime=timedelta(seconds=2),
+        refresh_lifetime=settings.token_policy.refresh_lifetime,
+    )
+    token = issue_access_token(user_id=owner.id, policy=short, now=datetime.now(UTC))
+    async with TransportWsClient.connect(address, token) as client:
+        await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
+        assert await close_code(client) == CLOSE_TOKEN_EXPIRED
+
+
+async def test_the_legacy_graphql_ws_protocol_delivers_events(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    async with websockets.connect(
+        f"ws://{address}/graphql", subprotocols=[websockets.Subprotocol("graphql-ws")]
+    ) as socket:
+        await socket.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {owner.token}"}}
+            )
+        )
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "start",
+                    "payload": {
+                        "query": CHECK_IN_EVENTS,
+                        "variables": {"after": head, "goal": str(goal)},
+                    },
+                }
+            )
+        )
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=4)
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                message = json.loads(await socket.recv())
+                if message["type"] == "data":
+                    break
+    assert message["payload"]["data"]["checkInEvents"]["checkIn"]["mood"] == 4
