@@ -2,6 +2,9 @@
 
 import enum
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -10,6 +13,8 @@ from resolvers.errors import BadUserInput
 from subscriptions import metrics, stream
 from subscriptions.log import Cursor, LogEvent
 from subscriptions.stream import Resync
+
+Row = TypeVar("Row", bound=Any)
 
 
 @strawberry.enum(
@@ -51,3 +56,40 @@ async def changes(
             yield item
     finally:
         metrics.ACTIVE_SUBSCRIPTIONS.labels(field).dec()
+
+
+@dataclass(frozen=True)
+class RowChange(Generic[Row]):
+    """A change of one row the viewer owns; `row` is None for DELETED and RESYNC."""
+
+    cursor: str
+    type: ChangeType
+    row_id: strawberry.ID | None
+    row: Row | None
+
+
+async def owned_row_changes(
+    info: Info, *, model: type[Row], topics: set[str], after: str | None
+) -> AsyncIterator[RowChange[Row]]:
+    """Changes of the model's table routed to the topics, limited to rows whose user_id is
+    the viewer's. Each row is read once per event per instance, whatever the number of local
+    subscribers; a row deleted since it changed is skipped (its DELETED event follows)."""
+    viewer = info.context.require_viewer()
+    table = model.__tablename__
+
+    async def read(event: LogEvent) -> Row | None:
+        async with info.context.sessionmaker() as session:
+            return await session.get(model, event.row_id)
+
+    async for item in changes(info, topics=topics, tables={table}, after=after):
+        if isinstance(item, Resync):
+            yield RowChange(str(item.cursor), ChangeType.RESYNC, None, None)
+            continue
+        row = None
+        if item.operation != "DELETE":
+            row = await info.context.realtime.rows.load(item, partial(read, item))
+            if row is None or getattr(row, "user_id", None) != viewer.id:
+                continue
+        yield RowChange(
+            str(item.cursor), ChangeType(item.operation), strawberry.ID(str(item.row_id)), row
+        )

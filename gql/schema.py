@@ -26,6 +26,7 @@ from gql.goals.subscriptions import GoalSubscriptions
 from gql.instrumentation import OperationTiming
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
+from gql.notifications.subscriptions import NotificationSubscriptions
 from gql.settings import Settings
 from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
@@ -66,7 +67,7 @@ class Schema(strawberry.Schema):
 
 
 @strawberry.type
-class Subscription(UserSubscriptions, GoalSubscriptions):
+class Subscription(UserSubscriptions, GoalSubscriptions, NotificationSubscriptions):
     pass
 
 

@@ -171,3 +171,71 @@ async def test_dsn_for_asyncpg_drops_the_sqlalchemy_driver() -> None:
     unix_socket = asyncpg_dsn("postgres://u@/d?host=/tmp/x")
     assert unix_socket.startswith("postgresql://u@/d?host=")
     assert urllib.parse.unquote(unix_socket).endswith("host=/tmp/x")
+
+
+async def test_goal_and_notification_events_reach_their_owner_only(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, _ = await owner_with_goal(engine, settings)
+    fan, _ = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    async with (
+        TransportWsClient.connect(address, owner.token) as goals,
+        TransportWsClient.connect(address, owner.token) as notifications,
+        TransportWsClient.connect(address, fan.token) as fan_notifications,
+    ):
+        await goals.subscribe(
+            "subscription($after: String) { goalEvents(after: $after) "
+            "{ type goal { title isActive } } }",
+            {"after": head},
+        )
+        await notifications.subscribe(
+            "subscription($after: String) { notificationEvents(after: $after) "
+            "{ type notification { type actor { id } } } }",
+            {"after": head},
+        )
+        await fan_notifications.subscribe(
+            "subscription($after: String) { notificationEvents(after: $after) { type } }",
+            {"after": head},
+        )
+        async with engine.begin() as db:
+            goal_id = await db.scalar(
+                text(
+                    "INSERT INTO goals (user_id, title, frequency) "
+                    "VALUES (:u, 'Swim', 'daily') RETURNING id"
+                ),
+                {"u": owner.id},
+            )
+        async with engine.begin() as db:
+            await db.execute(
+                text("UPDATE goals SET is_active = false WHERE id = :g"), {"g": goal_id}
+            )
+            await db.execute(
+                text(
+                    "INSERT INTO notification_history (user_id, actor_id, notification_type, "
+                    "title) VALUES (:u, :a, 'follow', 'started following you')"
+                ),
+                {"u": owner.id, "a": fan.id},
+            )
+        created = (await goals.next_data())["goalEvents"]
+        archived = (await goals.next_data())["goalEvents"]
+        notified = (await notifications.next_data())["notificationEvents"]
+        # A marker for the fan proves nothing of the owner's reached the fan's socket first.
+        async with engine.begin() as db:
+            await db.execute(
+                text(
+                    "INSERT INTO notification_history (user_id, notification_type, title) "
+                    "VALUES (:u, 'system', 'marker')"
+                ),
+                {"u": fan.id},
+            )
+        fan_first = (await fan_notifications.next_data())["notificationEvents"]
+    # Each event carries the row as it is when delivered: here both show the archived goal.
+    assert created["type"] == "CREATED"
+    assert created["goal"]["title"] == "Swim"
+    assert archived == {"type": "UPDATED", "goal": {"title": "Swim", "isActive": False}}
+    assert notified == {
+        "type": "CREATED",
+        "notification": {"type": "follow", "actor": {"id": str(fan.id)}},
+    }
+    assert fan_first == {"type": "CREATED"}

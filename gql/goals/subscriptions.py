@@ -1,31 +1,33 @@
 """Realtime fields of the goals domain."""
 
 from collections.abc import AsyncGenerator
-from functools import partial
 
 import strawberry
 
 from gql.context import Info
-from gql.events import ChangeType, changes
-from gql.goals.types import CheckIn
+from gql.events import ChangeType, owned_row_changes
+from gql.goals.types import CheckIn, Goal
 from gql.ids import parse_id
-from models.goals import CheckIn as CheckInRow
+from models import goals as goal_models
 from resolvers import goals as goals_service
-from subscriptions.log import LogEvent
-from subscriptions.stream import Resync
+
+RESUME = "Pass as `after` to resume after this event."
 
 
 @strawberry.type
 class CheckInEvent:
-    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    cursor: str = strawberry.field(description=RESUME)
     type: ChangeType
     check_in_id: strawberry.ID | None
     check_in: CheckIn | None = strawberry.field(description="Null for DELETED and RESYNC.")
 
 
-async def _check_in(info: Info, event: LogEvent) -> CheckInRow | None:
-    async with info.context.sessionmaker() as session:
-        return await session.get(CheckInRow, event.row_id)
+@strawberry.type
+class GoalEvent:
+    cursor: str = strawberry.field(description=RESUME)
+    type: ChangeType
+    goal_id: strawberry.ID | None
+    goal: Goal | None = strawberry.field(description="Null for DELETED and RESYNC.")
 
 
 @strawberry.type
@@ -45,20 +47,31 @@ class GoalSubscriptions:
                     session=session, owner_id=viewer.id, goal_id=parse_id(goal_id, field="goalId")
                 )
             topics = {f"goal_id:{goal.id}"}
-        async for item in changes(info, topics=topics, tables={"check_ins"}, after=after):
-            if isinstance(item, Resync):
-                yield CheckInEvent(
-                    cursor=str(item.cursor), type=ChangeType.RESYNC, check_in_id=None, check_in=None
-                )
-                continue
-            row = None
-            if item.operation != "DELETE":
-                row = await info.context.realtime.rows.load(item, partial(_check_in, info, item))
-                if row is None or row.user_id != viewer.id:
-                    continue  # deleted since (its DELETED event follows), or not theirs
+        async for change in owned_row_changes(
+            info, model=goal_models.CheckIn, topics=topics, after=after
+        ):
+            row = change.row
             yield CheckInEvent(
-                cursor=str(item.cursor),
-                type=ChangeType(item.operation),
-                check_in_id=strawberry.ID(str(item.row_id)),
+                cursor=change.cursor,
+                type=change.type,
+                check_in_id=change.row_id,
                 check_in=CheckIn.from_model(row) if row is not None else None,
+            )
+
+    @strawberry.subscription(
+        description="The viewer's goals created, updated (archiving included) or deleted."
+    )
+    async def goal_events(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[GoalEvent, None]:
+        viewer = info.context.require_viewer()
+        async for change in owned_row_changes(
+            info, model=goal_models.Goal, topics={f"user_id:{viewer.id}"}, after=after
+        ):
+            row = change.row
+            yield GoalEvent(
+                cursor=change.cursor,
+                type=change.type,
+                goal_id=change.row_id,
+                goal=Goal.from_model(row) if row is not None else None,
             )
