@@ -114,6 +114,7 @@ def create_app(settings: Settings) -> Starlette:
         RateLimiter(redis_client, settings.redis_prefix, settings.rate_limits),
         realtime,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
     )
 
     @asynccontextmanager

@@ -125,3 +125,20 @@ async def test_the_legacy_graphql_ws_protocol_delivers_events(
                 if message["type"] == "data":
                     break
     assert message["payload"]["data"]["checkInEvents"]["checkIn"]["mood"] == 4
+
+
+async def test_a_socket_runs_at_most_the_configured_number_of_operations(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    limited = settings.model_copy(update={"max_subscriptions_per_socket": 2, "relay": False})
+    async with (
+        live_server(limited) as running,
+        TransportWsClient.connect(running, owner.token) as client,
+    ):
+        for _ in range(2):
+            await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
+        await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
+        refused = await client.message()
+    assert refused["type"] == "error"
+    assert "limit" in refused["payload"][0]["message"]
