@@ -30,6 +30,7 @@ from gql.notifications.subscriptions import NotificationSubscriptions
 from gql.settings import Settings
 from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
+from gql.social.subscriptions import SocialSubscriptions
 from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 from gql.users.subscriptions import UserSubscriptions
@@ -67,7 +68,9 @@ class Schema(strawberry.Schema):
 
 
 @strawberry.type
-class Subscription(UserSubscriptions, GoalSubscriptions, NotificationSubscriptions):
+class Subscription(
+    UserSubscriptions, GoalSubscriptions, SocialSubscriptions, NotificationSubscriptions
+):
     pass
 
 

@@ -21,9 +21,12 @@ class EventRows:
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[float, asyncio.Future[Any]]] = OrderedDict()
 
-    async def load(self, event: LogEvent, read: Callable[[], Awaitable[Any]]) -> Any:
-        """The row of this event, read once by `read` for everyone who asks."""
-        key = f"{event.table}:{event.cursor}"
+    async def load(
+        self, event: LogEvent, read: Callable[[], Awaitable[Any]], *, what: str = "row"
+    ) -> Any:
+        """What `read` returns for this event (its row unless `what` names something else),
+        read once for everyone who asks."""
+        key = f"{what}:{event.table}:{event.cursor}"
         now = time.monotonic()
         self._expire(now)
         entry = self._entries.get(key)

@@ -239,3 +239,53 @@ async def test_goal_and_notification_events_reach_their_owner_only(
         "notification": {"type": "follow", "actor": {"id": str(fan.id)}},
     }
     assert fan_first == {"type": "CREATED"}
+
+
+POST_ACTIVITY = """
+subscription($post: ID!, $after: String) {
+  postActivity(postId: $post, after: $after) {
+    type kind commentId comment { content } likesCount commentsCount
+  }
+}
+"""
+
+
+async def test_post_activity_streams_comments_and_reactions_with_counts(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, _ = await owner_with_goal(engine, settings)
+    reader, _ = await owner_with_goal(engine, settings)
+    async with engine.begin() as db:
+        post_id = await db.scalar(
+            text("INSERT INTO posts (user_id, content) VALUES (:u, 'Day 1') RETURNING id"),
+            {"u": author.id},
+        )
+    head = await log_head(engine)
+    async with TransportWsClient.connect(address, reader.token) as client:
+        await client.subscribe(POST_ACTIVITY, {"post": str(post_id), "after": head})
+        async with engine.begin() as db:
+            await db.execute(
+                text("INSERT INTO comments (post_id, user_id, content) VALUES (:p, :u, 'Go!')"),
+                {"p": post_id, "u": reader.id},
+            )
+        async with engine.begin() as db:
+            await db.execute(
+                text("INSERT INTO likes (post_id, user_id) VALUES (:p, :u)"),
+                {"p": post_id, "u": reader.id},
+            )
+        received = [(await client.next_data())["postActivity"] for _ in range(4)]
+        kinds = [(event["kind"], event["type"]) for event in received]
+        assert ("COMMENT", "CREATED") in kinds
+        assert ("REACTION", "CREATED") in kinds
+        comment = next(event for event in received if event["kind"] == "COMMENT")
+        assert comment["comment"] == {"content": "Go!"}
+        assert received[-1]["likesCount"] == 1
+        assert received[-1]["commentsCount"] == 1
+
+        async with engine.begin() as db:  # the post turns private: the reader may not see it
+            await db.execute(
+                text("UPDATE posts SET is_public = false WHERE id = :p"), {"p": post_id}
+            )
+        ended = (await client.next_data())["postActivity"]
+        assert (ended["kind"], ended["type"]) == ("POST", "DELETED")
+        assert (await client.message())["type"] == "complete"
