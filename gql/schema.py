@@ -30,7 +30,7 @@ from gql.notifications.subscriptions import NotificationSubscriptions
 from gql.settings import Settings
 from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
-from gql.social.subscriptions import SocialSubscriptions
+from gql.social.subscriptions import FeedSubscriptions, SocialSubscriptions
 from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 from gql.users.subscriptions import UserSubscriptions
@@ -69,7 +69,11 @@ class Schema(strawberry.Schema):
 
 @strawberry.type
 class Subscription(
-    UserSubscriptions, GoalSubscriptions, SocialSubscriptions, NotificationSubscriptions
+    UserSubscriptions,
+    GoalSubscriptions,
+    SocialSubscriptions,
+    FeedSubscriptions,
+    NotificationSubscriptions,
 ):
     pass
 

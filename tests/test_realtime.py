@@ -289,3 +289,42 @@ async def test_post_activity_streams_comments_and_reactions_with_counts(
         ended = (await client.next_data())["postActivity"]
         assert (ended["kind"], ended["type"]) == ("POST", "DELETED")
         assert (await client.message())["type"] == "complete"
+
+
+FEED_EVENTS = """
+subscription($after: String) { feedEvents(after: $after) { type post { content } } }
+"""
+
+
+async def test_feed_events_follow_the_feed_rule_and_a_new_follow_at_once(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    viewer, _ = await owner_with_goal(engine, settings)
+    stranger, _ = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+
+    async def post(content: str, *, public: bool) -> None:
+        async with engine.begin() as db:
+            await db.execute(
+                text("INSERT INTO posts (user_id, content, is_public) VALUES (:u, :c, :p)"),
+                {"u": stranger.id, "c": content, "p": public},
+            )
+
+    async with TransportWsClient.connect(address, viewer.token) as client:
+        await client.subscribe(FEED_EVENTS, {"after": head})
+        await post("public one", public=True)
+        await post("private before following", public=False)
+        async with engine.begin() as db:
+            await db.execute(
+                text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+                {"a": viewer.id, "b": stranger.id},
+            )
+        await post("private after following", public=False)
+        contents: list[str] = []
+        while len(contents) < 2:
+            event = (await client.next_data())["feedEvents"]
+            if event["post"] and event["post"]["content"] in {
+                "public one", "private before following", "private after following",
+            }:  # fmt: skip
+                contents.append(event["post"]["content"])
+    assert contents == ["public one", "private after following"]

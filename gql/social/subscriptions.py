@@ -6,13 +6,15 @@ from collections.abc import AsyncGenerator
 from functools import partial
 
 import strawberry
+from sqlalchemy import select
 
 from gql.context import Info
 from gql.events import ChangeType, changes
 from gql.ids import parse_id
-from gql.social.types import Comment
+from gql.social.types import Comment, Post
 from models import social as social_models
 from resolvers import social as social_service
+from resolvers import users as users_service
 from resolvers.errors import NotFound
 from subscriptions.log import LogEvent
 from subscriptions.stream import Resync
@@ -104,4 +106,83 @@ class SocialSubscriptions:
                 comment=Comment.from_model(comment) if comment is not None else None,
                 likes_count=post.likes_count if post is not None else None,
                 comments_count=post.comments_count if post is not None else None,
+            )
+
+
+@strawberry.type
+class FeedEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    type: ChangeType
+    post_id: strawberry.ID | None
+    post: Post | None = strawberry.field(description="Null for DELETED and RESYNC.")
+
+
+async def _followed(info: Info, viewer_id: uuid.UUID) -> set[uuid.UUID]:
+    async with info.context.sessionmaker() as session:
+        return set(
+            await session.scalars(
+                select(social_models.Follow.following_id).where(
+                    social_models.Follow.follower_id == viewer_id
+                )
+            )
+        )
+
+
+@strawberry.type
+class FeedSubscriptions:
+    @strawberry.subscription(
+        description="Posts created, updated or deleted that belong in the viewer's feed (the "
+        "rule of the feed query). Following or unfollowing someone changes what arrives at "
+        "once; a post that stops being visible arrives as DELETED."
+    )
+    async def feed_events(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[FeedEvent, None]:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            preferences = await users_service.feed_preferences(session=session, user_id=viewer.id)
+        following_only = preferences.show_following_only
+        followed = await _followed(info, viewer.id)
+        topics = {"table:posts", f"follower_id:{viewer.id}"}
+        async for item in changes(info, topics=topics, tables={"posts", "follows"}, after=after):
+            if isinstance(item, Resync):
+                yield FeedEvent(
+                    cursor=str(item.cursor), type=ChangeType.RESYNC, post_id=None, post=None
+                )
+                continue
+            if item.table == "follows":
+                if item.keys.get("follower_id") == str(viewer.id):
+                    target = uuid.UUID(item.keys["following_id"])
+                    if item.operation == "DELETE":
+                        followed.discard(target)
+                    else:
+                        followed.add(target)
+                continue
+            author = uuid.UUID(item.keys["user_id"])
+            mine_or_followed = author == viewer.id or author in followed
+            if item.operation == "DELETE":
+                if mine_or_followed:
+                    yield FeedEvent(
+                        cursor=str(item.cursor), type=ChangeType.DELETED,
+                        post_id=strawberry.ID(str(item.row_id)), post=None,
+                    )  # fmt: skip
+                continue
+            post = await info.context.realtime.rows.load(
+                item, partial(_read_post, info, item.row_id)
+            )
+            if post is None:
+                continue
+            visible = mine_or_followed or (post.is_public and not following_only)
+            if post.deleted_at is not None or not visible:
+                if item.operation == "UPDATE" and (VISIBILITY_COLUMNS & set(item.changed)):
+                    yield FeedEvent(
+                        cursor=str(item.cursor), type=ChangeType.DELETED,
+                        post_id=strawberry.ID(str(item.row_id)), post=None,
+                    )  # fmt: skip
+                continue
+            yield FeedEvent(
+                cursor=str(item.cursor),
+                type=ChangeType(item.operation),
+                post_id=strawberry.ID(str(item.row_id)),
+                post=Post.from_model(post),
             )
