@@ -27,6 +27,7 @@ from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
 from gql.sessions import guarded_socket, start_guard
 from gql.settings import Settings
+from gql.sse import sse_endpoint
 from models.db import create_engine, create_sessionmaker
 from resolvers.rate_limits import RateLimiter
 
@@ -49,6 +50,11 @@ class GraphQLApp(GraphQL[Context, None]):
         self._realtime = realtime
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
+        return self.context_for(request, response)
+
+    def context_for(self, request: Request | WebSocket, response: Any = None) -> Context:
+        """A fresh context, authenticated by the request's Authorization header (websockets:
+        replaced by connection_init's payload in on_ws_connect)."""
         return build_context(
             request=request,
             response=response,
@@ -135,6 +141,11 @@ def create_app(settings: Settings) -> Starlette:
                 readyz_endpoint(engine, redis_client, realtime, settings.readiness_timeout_seconds),
             ),
             Route("/metrics", metrics_endpoint),
+            Route(
+                "/graphql/stream",
+                sse_endpoint(graphql.schema, graphql.context_for),  # type: ignore[arg-type]
+                methods=["POST"],
+            ),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],

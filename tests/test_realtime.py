@@ -2,9 +2,11 @@
 through out-of-order commits, resumes, pruning and a terminated relay connection."""
 
 import asyncio
+import json
 import urllib.parse
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -328,3 +330,36 @@ async def test_feed_events_follow_the_feed_rule_and_a_new_follow_at_once(
             }:  # fmt: skip
                 contents.append(event["post"]["content"])
     assert contents == ["public one", "private after following"]
+
+
+async def test_subscriptions_work_over_server_sent_events(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    request = {"query": CHECK_IN_EVENTS, "variables": {"after": head, "goal": str(goal)}}
+    headers = {"authorization": f"Bearer {owner.token}", "accept": "text/event-stream"}
+    async with (
+        httpx.AsyncClient(base_url=f"http://{address}", timeout=10) as http,
+        http.stream("POST", "/graphql/stream", json=request, headers=headers) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=5)
+        async with asyncio.timeout(10):
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    data = json.loads(line.removeprefix("data: "))
+                    break
+    assert data["data"]["checkInEvents"]["checkIn"]["mood"] == 5
+
+
+async def test_over_sse_a_missing_token_is_unauthenticated(address: str) -> None:
+    async with (
+        httpx.AsyncClient(base_url=f"http://{address}", timeout=10) as http,
+        http.stream("POST", "/graphql/stream", json={"query": CHECK_IN_EVENTS}) as response,
+    ):
+        lines = [line async for line in response.aiter_lines()]
+    data = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
+    assert data["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "event: complete" in lines
