@@ -3,9 +3,11 @@ and the legacy graphql-ws protocol works like graphql-transport-ws."""
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 import websockets
 from sqlalchemy import text
@@ -142,3 +144,25 @@ async def test_a_socket_runs_at_most_the_configured_number_of_operations(
         refused = await client.message()
     assert refused["type"] == "error"
     assert "limit" in refused["payload"][0]["message"]
+
+
+async def test_a_forged_token_is_refused_at_connection_init(address: str) -> None:
+    forged = jwt.encode(
+        {"sub": str(uuid.uuid4()), "iat": 0, "exp": 4_102_444_800, "aud": "momentum"},
+        "not-the-server-secret-but-long-enough",
+        algorithm="HS256",
+    )
+    with pytest.raises(websockets.ConnectionClosed) as refused:
+        async with TransportWsClient.connect(address, forged):
+            pass
+    assert refused.value.rcvd is not None
+    assert refused.value.rcvd.code == 4403
+
+
+async def test_anonymous_sockets_may_connect_but_private_streams_are_unauthenticated(
+    address: str,
+) -> None:
+    async with TransportWsClient.connect(address) as client:
+        await client.subscribe(SESSION_EVENTS)
+        message = await client.message()
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
