@@ -10,10 +10,11 @@ and resumes with its cursors. Both happen within a second.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 
 from starlette.websockets import WebSocket
 
@@ -46,18 +47,23 @@ async def guarded_socket() -> AsyncIterator[None]:
 def start_guard(context: Context) -> None:
     tasks = _guards.get()
     if tasks is not None and context.viewer_id is not None:
-        tasks.append(asyncio.create_task(_guard(context), name="session-guard"))
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        tasks.append(
+            asyncio.create_task(guard(context, partial(_close, websocket)), name="session-guard")
+        )
 
 
-async def _guard(context: Context) -> None:
+async def guard(context: Context, end: Callable[[int, str], Awaitable[None]]) -> None:
+    """Calls `end(code, reason)` when the viewer's account is disabled or the token expires."""
     user_id = context.viewer_id
-    assert user_id is not None and isinstance(context.request, WebSocket)
+    assert user_id is not None
     async with context.realtime.hub.subscribe(frozenset({f"id:{user_id}"})) as live:
         while True:
             expires_at = context.token_expires_at or datetime.max.replace(tzinfo=UTC)
             remaining = (expires_at - datetime.now(UTC)).total_seconds()
             if remaining <= 0:
-                await _close(context.request, CLOSE_TOKEN_EXPIRED, "access token expired")
+                await end(CLOSE_TOKEN_EXPIRED, "access token expired")
                 return
             try:
                 async with asyncio.timeout(min(remaining, 3600)):
@@ -73,7 +79,7 @@ async def _guard(context: Context) -> None:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(NOTICE_SECONDS):
                         await context.session_events.join()
-                await _close(context.request, CLOSE_ACCOUNT_DISABLED, "account disabled")
+                await end(CLOSE_ACCOUNT_DISABLED, "account disabled")
                 return
 
 

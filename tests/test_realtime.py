@@ -363,3 +363,32 @@ async def test_over_sse_a_missing_token_is_unauthenticated(address: str) -> None
     data = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
     assert data["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "event: complete" in lines
+
+
+async def test_an_sse_stream_ends_when_the_account_is_disabled(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    head = await log_head(engine)
+    request = {"query": CHECK_IN_EVENTS, "variables": {"after": head, "goal": str(goal)}}
+    headers = {"authorization": f"Bearer {owner.token}"}
+    async with (
+        httpx.AsyncClient(base_url=f"http://{address}", timeout=10) as http,
+        http.stream("POST", "/graphql/stream", json=request, headers=headers) as response,
+    ):
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=2)
+        lines = response.aiter_lines()
+        async with asyncio.timeout(10):
+            async for line in lines:
+                if line.startswith("data: {"):
+                    break  # the check-in arrived: the stream is live
+            async with engine.begin() as db:
+                await db.execute(
+                    text("UPDATE users SET is_active = false WHERE id = :u"), {"u": owner.id}
+                )
+            rest = [line async for line in lines]
+    assert "event: end" in rest
+    end = json.loads(rest[rest.index("event: end") + 1].removeprefix("data: "))
+    assert end == {"code": 4001, "reason": "account disabled"}
+    assert "event: complete" in rest
