@@ -59,21 +59,26 @@ async def guard(context: Context, end: Callable[[int, str], Awaitable[None]]) ->
     user_id = context.viewer_id
     assert user_id is not None
     async with context.realtime.hub.subscribe(frozenset({f"id:{user_id}"})) as live:
+        # Checked once now that changes are followed: a disable that landed between the
+        # token check and this subscription is not missed.
+        check_now = True
         while True:
-            expires_at = context.token_expires_at or datetime.max.replace(tzinfo=UTC)
-            remaining = (expires_at - datetime.now(UTC)).total_seconds()
-            if remaining <= 0:
-                await end(CLOSE_TOKEN_EXPIRED, "access token expired")
-                return
-            try:
-                async with asyncio.timeout(min(remaining, 3600)):
-                    message = await live.get()
-            except TimeoutError:
-                continue
-            if message != GAP:
-                event = LogEvent.from_json(message)
-                if event.table != "users" or "is_active" not in event.changed:
+            if not check_now:
+                expires_at = context.token_expires_at or datetime.max.replace(tzinfo=UTC)
+                remaining = (expires_at - datetime.now(UTC)).total_seconds()
+                if remaining <= 0:
+                    await end(CLOSE_TOKEN_EXPIRED, "access token expired")
+                    return
+                try:
+                    async with asyncio.timeout(min(remaining, 3600)):
+                        message = await live.get()
+                except TimeoutError:
                     continue
+                if message != GAP:
+                    event = LogEvent.from_json(message)
+                    if event.table != "users" or "is_active" not in event.changed:
+                        continue
+            check_now = False
             if not await _active(context):
                 context.session_events.put_nowait(FORCE_LOGOUT)
                 with contextlib.suppress(TimeoutError):
