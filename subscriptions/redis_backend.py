@@ -91,8 +91,10 @@ class SupervisedRedisBackend(BroadcastBackend):
     async def _supervise(self) -> None:
         failures = 0
         while not self._closed:
+            # TCP keepalive where there is TCP (unix sockets take no such option).
+            keepalive = {"socket_keepalive": True} if self._url.startswith("redis") else {}
             client = redis.Redis.from_url(
-                self._url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True
+                self._url, socket_timeout=None, socket_connect_timeout=5, **keepalive
             )
             pubsub = client.pubsub()
             try:
@@ -109,9 +111,11 @@ class SupervisedRedisBackend(BroadcastBackend):
                 await self._listen(client, pubsub)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as error:
+            except Exception as error:  # never die: without this task, realtime stops
                 if self._closed:
                     return
+                if not isinstance(error, (RedisError, OSError)):
+                    log.exception("redis pub/sub supervisor: unexpected error")
                 failures += 1
                 delay = min(MAX_BACKOFF_SECONDS, 0.05 * 2 ** min(failures, 7))
                 delay *= random.uniform(0.5, 1.0)

@@ -89,9 +89,13 @@ class Relay:
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisError) as error:
+            except Exception as error:  # never die: a dead relay task silences all realtime
                 if self._stopping:
                     return
+                if not isinstance(
+                    error, (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RedisError)
+                ):
+                    logger.exception("relay: unexpected error")
                 failures += 1
                 delay = min(5.0, 0.1 * 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
                 logger.warning("relay: %r; retrying in %.2fs", error, delay)

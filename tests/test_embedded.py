@@ -1,15 +1,21 @@
 """With no configuration, `momentum serve` runs everything itself and stops it cleanly."""
 
+import asyncio
 import json
 import signal
 import subprocess
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psutil
 
+from resolvers.sample_data import TEST_PASSWORD
+from tests.live import TransportWsClient
 from tests.processes import MOMENTUM, environment, free_port, wait_until
 
 STARTUP_SECONDS = 90
@@ -58,6 +64,46 @@ def serving(data_dir: Path, log: Path, stop: signal.Signals) -> Iterator[str]:
     assert "Traceback" not in log.read_text()
 
 
+async def check_in_reaches_a_subscriber(base: str) -> dict[str, object]:
+    """Logs in as the sample user, subscribes to a new goal's check-ins, checks in through
+    the API, and returns the event the subscription delivered."""
+    address = base.removeprefix("http://")
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+
+        async def call(query: str, token: str | None = None) -> dict[str, Any]:
+            headers = {"authorization": f"Bearer {token}"} if token else {}
+            response = await http.post("/graphql", json={"query": query}, headers=headers)
+            body: dict[str, Any] = response.json()
+            assert "errors" not in body, body
+            data: dict[str, Any] = body["data"]
+            return data
+
+        log_in = await call(
+            f'mutation {{ logIn(email: "test@fitnudge.app", password: "{TEST_PASSWORD}") '
+            "{ accessToken } }"
+        )
+        token = log_in["logIn"]["accessToken"]
+        goal = (
+            await call(
+                'mutation { createGoal(input: {title: "Run", frequency: DAILY}) { id } }', token
+            )
+        )["createGoal"]["id"]
+        async with TransportWsClient.connect(address, token) as client:
+            await client.subscribe(
+                'subscription($g: ID) { checkInEvents(goalId: $g, after: "0.0") '
+                "{ type checkIn { mood } } }",
+                {"g": goal},
+            )
+            today = datetime.now(UTC).date().isoformat()
+            await call(
+                f'mutation {{ checkIn(input: {{goalId: "{goal}", date: "{today}", '
+                "completed: true, mood: 4}) { id } }",
+                token,
+            )
+            event: dict[str, object] = (await client.next_data())["checkInEvents"]
+    return event
+
+
 def template_ids(base: str) -> list[str]:
     body = get_json(f"{base}/graphql", QUERY)
     assert isinstance(body, dict)
@@ -94,6 +140,8 @@ def test_serve_with_no_configuration_starts_everything_and_a_restart_reuses_the_
         assert ready["checks"] == {"postgres": "ok", "redis": "ok"}
         first_ids = template_ids(base)
         assert len(first_ids) == 4
+        event = asyncio.run(check_in_reaches_a_subscriber(base))
+        assert event == {"type": "CREATED", "checkIn": {"mood": 4}}
         assert f"GraphiQL at {base}/graphql" in log.read_text()
     assert not any(running(pid) for pid in pids)
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
