@@ -11,29 +11,21 @@ and measures from each COMMIT's return to each subscriber's receipt.
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import websockets
-from sqlalchemy.engine import make_url
 
-import migrations
-from bench.machine import describe
+from bench import results_file
+from bench.server import REDIS_URL, fresh_database, serving
 from gql.settings import Settings
-from models.db import create_engine
 from resolvers.tokens import issue_access_token
 
-RESULTS = Path(__file__).parent / "results"
 SUBSCRIPTION = "subscription { checkInEvents { cursor checkIn { mood } } }"
 
 
@@ -122,22 +114,11 @@ async def measure(
 
 
 async def main(events: int, interval: float) -> None:
-    admin = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-    name = f"momentum_bench_{secrets.token_hex(3)}"
-    admin_dsn = make_url(admin).render_as_string(hide_password=False)
-    admin_connection = await asyncpg.connect(admin_dsn)
-    await admin_connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    server = None
-    try:
-        engine = create_engine(database_url, pool_size=1, max_overflow=0)
-        await migrations.upgrade(engine)
-        await engine.dispose()
+    async with fresh_database() as database_url:
         connection = await asyncpg.connect(database_url)
         user_id = await connection.fetchval(
             "INSERT INTO users (email, name, username) VALUES ($1, 'Bench', $2) RETURNING id",
-            f"bench-{name}@example.com",
+            f"bench-{secrets.token_hex(4)}@example.com",
             f"bench_{secrets.token_hex(4)}",
         )
         goals = [
@@ -150,68 +131,25 @@ async def main(events: int, interval: float) -> None:
             for n in range(50)
         ]
         await connection.close()
-        settings = Settings(database_url=database_url, redis_url=redis_url)
+        settings = Settings(database_url=database_url, redis_url=REDIS_URL)
         token = issue_access_token(
             user_id=user_id, policy=settings.token_policy, now=datetime.now(UTC)
         )
-        port = 18000 + secrets.randbelow(1000)
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("MOMENTUM_")}
-        environment |= {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "MOMENTUM_ENV": "test",
-            "MOMENTUM_LOG_LEVEL": "warning",
-            "MOMENTUM_REDIS_PREFIX": f"{name}:",
-        }
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("momentum")), "serve", "--port", str(port)],
-            env=environment,
+        async with serving(database_url) as target:
+            rows = [
+                await measure(
+                    target.address, database_url, token, user_id, goals, n, events, day, interval
+                )
+                for n, day in ((1, 0), (100, 1000))
+            ]
+    print(
+        results_file.write(
+            f"realtime_latency_{round(1 / interval)}eps",
+            "Commit -> subscriber latency (checkInEvents)",
+            rows,
+            {},
         )
-        address = f"127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://{address}/healthz", timeout=1)
-                break
-            except OSError:
-                await asyncio.sleep(0.1)
-        runs = [
-            await measure(
-                address, database_url, token, user_id, goals, n, events, first_day, interval
-            )
-            for n, first_day in ((1, 0), (100, 1000))
-        ]
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        await admin_connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin_connection.close()
-    result = {
-        "benchmark": "realtime_latency",
-        "date": datetime.now(UTC).isoformat(),
-        "machine": describe(),
-        "runs": runs,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    stem = f"realtime_latency_{round(1 / interval)}eps"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = [
-        "# Commit -> subscriber latency (checkInEvents)",
-        "",
-        f"{result['date']} on {describe()['cpu']} ({describe()['cores']} cores); "
-        "server, Postgres, Redis and clients on the same machine.",
-        "",
-        "| subscribers | events | events/s | delivered / expected | p50 ms | p99 ms | mean ms |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for run in runs:
-        lines.append(
-            f"| {run['subscribers']} | {run['events']} | {run['events_per_second']} "
-            f"| {run['delivered']} / {run['expected']} "
-            f"| {run['p50_ms']} | {run['p99_ms']} | {run['mean_ms']} |"
-        )
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    )
 
 
 if __name__ == "__main__":
