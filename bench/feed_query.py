@@ -114,7 +114,10 @@ async def main(sizes: DemoSizes, seconds: float) -> None:
             user_id=viewer, policy=settings.token_policy, now=datetime.now(UTC)
         )
         statements = await statements_per_request(settings, token)
-        async with serving(database_url, MOMENTUM_DB_POOL_SIZE="20") as target:
+        # No relay: it would spend the run publishing the demo load's millions of events.
+        async with serving(
+            database_url, MOMENTUM_DB_POOL_SIZE="20", MOMENTUM_RELAY="false"
+        ) as target:
             await load(target.address, token, 4, 2)  # warm-up
             rows = [await load(target.address, token, n, seconds) for n in (1, 16)]
     for row in rows:

@@ -162,6 +162,21 @@ async def generate_demo_data(*, session: AsyncSession, sizes: DemoSizes) -> dict
     for statement in STATEMENTS:
         clause = text(statement)
         await session.execute(clause, {name: parameters[name] for name in clause.compile().params})
+    # A generated data set is not news: drop its realtime events instead of streaming
+    # millions of them, and mark them pruned so a subscriber resuming from before gets RESYNC.
+    await session.execute(
+        text(
+            "UPDATE realtime_relay_state SET pruned_xid = pg_current_xact_id(), "
+            "pruned_id = (SELECT coalesce(max(id), 0) FROM realtime_events "
+            "             WHERE xid = pg_current_xact_id())"
+        )
+    )
+    await session.execute(text("DELETE FROM realtime_events WHERE xid = pg_current_xact_id()"))
+    await session.commit()
+    # Fresh planner statistics: right after a bulk load they describe empty tables, and the
+    # first queries (the counts below, a benchmark) would get nested loops over millions.
+    for table in ("users", "goals", "check_ins", "posts", "likes", "comments", "follows"):
+        await session.execute(text(f"ANALYZE {table}"))
     await session.commit()
     counts = await session.execute(
         text(

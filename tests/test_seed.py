@@ -84,8 +84,10 @@ async def test_demo_data_has_the_requested_sizes_and_replaces_itself(
         self_follows = await connection.scalar(
             text("SELECT count(*) FROM follows WHERE follower_id = following_id")
         )
+        streamed = await connection.scalar(text("SELECT count(*) FROM realtime_events"))
     assert tuple(counted) == (SMALL.reactions, SMALL.comments)
     assert self_follows == 0
+    assert streamed == 0  # a generated data set is not streamed to subscribers
 
 
 @pytest.mark.parametrize(
