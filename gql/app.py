@@ -140,7 +140,7 @@ def create_app(settings: Settings) -> Starlette:
                 "/readyz",
                 readyz_endpoint(engine, redis_client, realtime, settings.readiness_timeout_seconds),
             ),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_endpoint(realtime, settings.readiness_timeout_seconds)),
             Route(
                 "/graphql/stream",
                 sse_endpoint(graphql.schema, graphql.context_for),  # type: ignore[arg-type]

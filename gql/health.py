@@ -24,8 +24,15 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def metrics_endpoint(request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics_endpoint(
+    realtime: "Realtime", timeout: float
+) -> Callable[[Request], Awaitable[Response]]:
+    async def metrics_page(request: Request) -> Response:
+        """Prometheus text; the relay lag gauges are measured at each scrape."""
+        await _relay_state(realtime, timeout)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics_page
 
 
 async def _postgres_ready(engine: AsyncEngine) -> None:
@@ -51,8 +58,8 @@ async def _relay_state(realtime: Realtime, seconds: float) -> dict[str, Any]:
     try:
         async with asyncio.timeout(seconds), realtime.pool.acquire() as connection:
             events, lag_seconds = await relay_service.lag(connection)
-    except Exception as error:  # reported, not fatal: readiness is about Postgres and Redis
-        log.warning("readiness: relay lag unknown: %r", error)
+    except Exception as error:  # reported, not fatal: readiness is Postgres and Redis
+        log.warning("relay lag unknown: %r", error)
         return {"role": role, "lagEvents": None, "lagSeconds": None}
     metrics.RELAY_LAG_EVENTS.set(events)
     metrics.RELAY_LAG_SECONDS.set(lag_seconds)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from gql.settings import Settings
+from models.db import asyncpg_dsn
 from subscriptions import metrics
 from subscriptions.hub import Hub
 from subscriptions.redis_backend import SupervisedRedisBackend
-from subscriptions.relay import Relay, RelayOptions, asyncpg_dsn
+from subscriptions.relay import Relay, RelayOptions
 from subscriptions.rows import EventRows
 
 log = logging.getLogger(__name__)

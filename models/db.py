@@ -9,10 +9,19 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
+def _with_driver(url: str, driver: str) -> str:
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
 def async_url(url: str) -> str:
     """The SQLAlchemy asyncpg form of a postgres:// or postgresql:// URL."""
-    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    return _with_driver(url, "postgresql+asyncpg")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A plain postgresql:// DSN, for asyncpg itself, from any of our database URLs."""
+    return _with_driver(url, "postgresql")
 
 
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:

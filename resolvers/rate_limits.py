@@ -36,21 +36,16 @@ class RateLimiter:
 
     async def hit(self, action: str, subject: str) -> None:
         """Counts one attempt of `action` by `subject`; RateLimited once over the limit."""
-        await _hit(
-            self.client, f"{self.prefix}ratelimit:{action}:{subject}", action, self.limits[action]
-        )
-
-
-async def _hit(client: "redis.Redis", key_prefix: str, action: str, limit: Limit) -> None:
-    now = time.time()
-    window = int(now // limit.seconds)
-    key = f"{key_prefix}:{window}"
-    async with client.pipeline(transaction=True) as pipeline:
-        pipeline.incr(key)
-        pipeline.expire(key, limit.seconds + 1)
-        attempts, _ = await pipeline.execute()
-    if attempts > limit.count:
-        retry_after = max(1, int((window + 1) * limit.seconds - now + 0.999))
-        raise RateLimited(
-            f"too many {action} attempts; retry in {retry_after} s", retryAfter=retry_after
-        )
+        limit = self.limits[action]
+        now = time.time()
+        window = int(now // limit.seconds)
+        key = f"{self.prefix}ratelimit:{action}:{subject}:{window}"
+        async with self.client.pipeline(transaction=True) as pipeline:
+            pipeline.incr(key)
+            pipeline.expire(key, limit.seconds + 1)
+            attempts, _ = await pipeline.execute()
+        if attempts > limit.count:
+            retry_after = max(1, int((window + 1) * limit.seconds - now + 0.999))
+            raise RateLimited(
+                f"too many {action} attempts; retry in {retry_after} s", retryAfter=retry_after
+            )

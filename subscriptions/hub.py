@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from broadcaster._backends.base import BroadcastBackend
 
@@ -26,7 +26,7 @@ class Subscriber:
     """One local subscriber: its topics and its bounded queue of raw messages (or GAP)."""
 
     topics: frozenset[str]
-    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    queue: asyncio.Queue[str]
 
     def offer(self, message: str) -> None:
         try:

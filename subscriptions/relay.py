@@ -19,8 +19,8 @@ from typing import Any
 import asyncpg
 from broadcaster._backends.base import BroadcastBackend
 from redis.exceptions import RedisError
-from sqlalchemy.engine import make_url
 
+from models.db import asyncpg_dsn
 from subscriptions import log as event_log
 from subscriptions import metrics
 from subscriptions.capture import NOTIFY_CHANNEL
@@ -30,12 +30,6 @@ logger = logging.getLogger(__name__)
 
 RELAY_LOCK_KEY = 0x72656C6179  # "relay"
 APPLICATION_NAME = "momentum-relay"  # how its connection shows in pg_stat_activity
-
-
-def asyncpg_dsn(url: str) -> str:
-    """A plain postgresql:// DSN for asyncpg from any of our database URLs."""
-    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class Role(StrEnum):

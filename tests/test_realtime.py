@@ -12,10 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
+from models.db import asyncpg_dsn
 from subscriptions import log as event_log
 from subscriptions.hub import Subscriber
 from subscriptions.redis_backend import GAP
-from subscriptions.relay import APPLICATION_NAME, asyncpg_dsn
+from subscriptions.relay import APPLICATION_NAME
 from tests.live import (
     CHECK_IN_EVENTS,
     TransportWsClient,

@@ -77,6 +77,7 @@ async def test_metrics_expose_the_realtime_and_api_figures(client: httpx.AsyncCl
     for name in (
         "momentum_events_relayed_total",
         "momentum_relay_leader",
+        "momentum_relay_lag_events",
         "momentum_redis_reconnects_total",
         "momentum_hub_subscribers",
         "momentum_subscriber_overflows_total",

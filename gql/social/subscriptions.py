@@ -168,7 +168,7 @@ class FeedSubscriptions:
                     )  # fmt: skip
                 continue
             post = await info.context.realtime.rows.load(
-                item, partial(_read_post, info, item.row_id)
+                item, partial(_read_post, info, item.row_id), what="post"
             )
             if post is None:
                 continue
