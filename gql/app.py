@@ -113,10 +113,11 @@ def create_app(settings: Settings) -> Starlette:
         socket_connect_timeout=settings.readiness_timeout_seconds,
         socket_timeout=settings.readiness_timeout_seconds,
     )
-    realtime = Realtime(settings)
+    sessionmaker = create_sessionmaker(engine)
+    realtime = Realtime(settings, sessionmaker)
     graphql = GraphQLApp(
         settings,
-        create_sessionmaker(engine),
+        sessionmaker,
         RateLimiter(redis_client, settings.redis_prefix, settings.rate_limits),
         realtime,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

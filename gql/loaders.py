@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from models.blog import BlogCategory, BlogTag
+from models.challenges import ChallengeParticipant
 from models.social import Comment
 from models.users import User
 from resolvers import blog as blog_service
+from resolvers import challenges as challenges_service
 from resolvers import goals as goals_service
 from resolvers import social as social_service
 from resolvers import users as users_service
@@ -48,10 +50,19 @@ class Loaders:
         self.tags_by_blog_post_id: DataLoader[uuid.UUID, list[BlogTag]] = self._loader(
             blog_service.tags_by_post_ids, "post_ids"
         )
+        self.participant_count_by_challenge_id: DataLoader[uuid.UUID, int] = self._loader(
+            challenges_service.participant_counts, "challenge_ids"
+        )
         self._first_comments: dict[int | None, DataLoader[uuid.UUID, Page[Comment]]] = {}
         if viewer_id is not None:
             self.viewer_follows_by_user_id: DataLoader[uuid.UUID, bool] = self._loader(
                 partial(users_service.follows_among, follower_id=viewer_id), "ids"
+            )
+            self.viewer_participation_by_challenge_id: DataLoader[
+                uuid.UUID, ChallengeParticipant | None
+            ] = self._loader(
+                partial(challenges_service.viewer_participations, viewer_id=viewer_id),
+                "challenge_ids",
             )
             self.viewer_reaction_by_post_id: DataLoader[uuid.UUID, str | None] = self._loader(
                 partial(social_service.viewer_reactions, viewer_id=viewer_id), "post_ids"

@@ -1,4 +1,5 @@
-"""The realtime runtime of one instance: Redis backend, hub, log reader pool, relay."""
+"""The realtime runtime of one instance: Redis backend, hub, log reader pool, leaderboards,
+relay."""
 
 import asyncio
 import contextlib
@@ -6,11 +7,13 @@ import logging
 from dataclasses import dataclass, field
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gql.settings import Settings
 from models.db import asyncpg_dsn
 from subscriptions import metrics
 from subscriptions.hub import Hub
+from subscriptions.leaderboards import Boards
 from subscriptions.redis_backend import SupervisedRedisBackend
 from subscriptions.relay import Relay, RelayOptions
 from subscriptions.rows import EventRows
@@ -21,8 +24,10 @@ log = logging.getLogger(__name__)
 @dataclass
 class Realtime:
     settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
     backend: SupervisedRedisBackend = field(init=False)
     hub: Hub = field(init=False)
+    boards: Boards = field(init=False)
     relay: Relay | None = field(init=False, default=None)
     pool: asyncpg.Pool = field(init=False)
     rows: EventRows = field(init=False, default_factory=EventRows)
@@ -37,6 +42,11 @@ class Realtime:
             self.backend,
             prefix=self.settings.redis_prefix,
             queue_size=self.settings.subscriber_queue_size,
+        )
+        self.boards = Boards(
+            self.hub,
+            self.sessionmaker,
+            per_second=self.settings.leaderboard_snapshots_per_second,
         )
         if self.settings.relay:
             self.relay = relay_for(self.settings, self.backend)
@@ -56,6 +66,7 @@ class Realtime:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
+        await self.boards.stop()
         await self.hub.stop()
         await self.pool.close()
 

@@ -12,6 +12,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gql.admin.mutations import AdminMutations
@@ -19,6 +20,9 @@ from gql.admin.queries import AdminQueries
 from gql.auth.mutations import AuthMutations
 from gql.authentication import Authentication
 from gql.blog.queries import BlogQueries
+from gql.challenges.mutations import ChallengeMutations
+from gql.challenges.queries import ChallengeQueries
+from gql.challenges.subscriptions import ChallengeSubscriptions
 from gql.errors import assign_code, request_id_of
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
@@ -27,6 +31,7 @@ from gql.instrumentation import OperationTiming
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
+from gql.scalars import BIG_INT, BigInt
 from gql.settings import Settings
 from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
@@ -38,7 +43,13 @@ from gql.users.subscriptions import UserSubscriptions
 
 @strawberry.type
 class Query(
-    UserQueries, GoalQueries, SocialQueries, NotificationQueries, BlogQueries, AdminQueries
+    UserQueries,
+    GoalQueries,
+    SocialQueries,
+    ChallengeQueries,
+    NotificationQueries,
+    BlogQueries,
+    AdminQueries,
 ):
     pass
 
@@ -49,6 +60,7 @@ class Mutation(
     UserMutations,
     GoalMutations,
     SocialMutations,
+    ChallengeMutations,
     NotificationMutations,
     AdminMutations,
 ):
@@ -73,6 +85,7 @@ class Subscription(
     GoalSubscriptions,
     SocialSubscriptions,
     FeedSubscriptions,
+    ChallengeSubscriptions,
     NotificationSubscriptions,
 ):
     pass
@@ -91,5 +104,9 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     extension_list: list[Any] = extensions
     return Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extension_list
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extension_list,
+        config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
     )

@@ -14,11 +14,16 @@ MIGRATION_LOCK_KEY = 0x6D6F6D656E74  # "moment"
 
 # Tables created by hand-written SQL (xid8 columns, no ORM model): autogenerate leaves them.
 SQL_ONLY_TABLES = frozenset({"realtime_events", "realtime_relay_state"})
+# Indexes on expressions, which autogenerate cannot compare.
+SQL_ONLY_INDEXES = frozenset({"idx_challenge_participants_ranking"})
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic filter, applied before reflection: everything but the SQL-only tables."""
-    return not (type_ == "table" and name in SQL_ONLY_TABLES)
+    """Alembic filter, applied before reflection: everything but the SQL-only objects."""
+    return not (
+        (type_ == "table" and name in SQL_ONLY_TABLES)
+        or (type_ == "index" and name in SQL_ONLY_INDEXES)
+    )
 
 
 def alembic_config(connection: Connection) -> Config:

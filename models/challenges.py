@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at, one_of, updated_at, uuid_pk
@@ -51,6 +51,7 @@ class ChallengeParticipant(Base):
         UniqueConstraint("challenge_id", "user_id"),
         Index("idx_challenge_participants_user_id", "user_id", "status"),
         Index("idx_challenge_participants_goal_id", "goal_id"),
+        Index("idx_challenge_participants_version", "challenge_id", "score_version"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -63,6 +64,17 @@ class ChallengeParticipant(Base):
     status: Mapped[str] = mapped_column(server_default="active")
     invited_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
+    )
+    score: Mapped[int] = mapped_column(
+        server_default="0", comment="kept by triggers on check_ins; see migration 0006"
+    )
+    reached_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), comment="when the score last changed"
+    )
+    score_version: Mapped[int] = mapped_column(
+        BigInteger,
+        server_default=text("nextval('challenge_score_versions')"),
+        comment="orders equal scores; its maximum is the leaderboard version",
     )
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]

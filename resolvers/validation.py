@@ -100,12 +100,17 @@ def mood(value: int | None) -> int | None:
     return value
 
 
+MAX_TIMEZONE = 64
+
+
 def timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
+        if len(value) > MAX_TIMEZONE:
+            raise ValueError
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadUserInput(f"{value[:64]!r} is not an IANA time zone", field="timezone") from None
     return value
 
@@ -114,3 +119,9 @@ def language(value: str) -> str:
     if not LANGUAGE.match(value):
         raise BadUserInput("language must be a language tag such as en or pt-BR", field="language")
     return value
+
+
+def camel(name: str) -> str:
+    """The GraphQL spelling of a Python field name: starts_on -> startsOn."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)

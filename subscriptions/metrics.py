@@ -20,3 +20,6 @@ ACTIVE_SUBSCRIPTIONS = Gauge(
 OPERATION_SECONDS = Histogram(
     "momentum_graphql_operation_seconds", "GraphQL operation latency", ["operation_type"]
 )
+LEADERBOARD_TICKS = Counter(
+    "momentum_leaderboard_ticks_total", "Leaderboard snapshots computed (each for all watchers)"
+)

@@ -1,0 +1,196 @@
+"""GraphQL types of the challenges domain."""
+
+import enum
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import strawberry
+
+from gql.context import Info
+from gql.conversion import fields_from
+from gql.scalars import BigInt
+from gql.users.types import User, load_user
+from models import challenges as challenge_models
+from models.goals import GoalCategory
+from models.users import User as UserModel
+from resolvers import leaderboards
+from resolvers.challenges import ChallengeStatus, status_of
+from resolvers.leaderboards import RankedStanding, Ranking, Standing
+
+strawberry.enum(
+    ChallengeStatus,
+    name="ChallengeStatus",
+    description="Where today, in the challenge's time zone, lies relative to its window.",
+)
+
+
+@strawberry.enum
+class ChallengeVisibility(enum.Enum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+@strawberry.enum
+class ParticipantRole(enum.Enum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+@strawberry.enum
+class ParticipantStatus(enum.Enum):
+    INVITED = "invited"
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+@strawberry.type
+class Participation:
+    challenge_id: strawberry.ID
+    role: ParticipantRole
+    status: ParticipantStatus
+    goal_id: strawberry.ID | None = strawberry.field(description="The goal whose check-ins count.")
+    score: int = strawberry.field(description="Completed check-ins inside the window.")
+    joined_at: datetime | None
+    left_at: datetime | None
+
+    @classmethod
+    def from_model(cls, row: challenge_models.ChallengeParticipant) -> "Participation":
+        return cls(
+            **fields_from(
+                cls,
+                row,
+                role=ParticipantRole(row.role),
+                status=ParticipantStatus(row.status),
+            )
+        )
+
+
+@strawberry.type
+class Challenge:
+    id: strawberry.ID
+    title: str
+    description: str | None
+    category: GoalCategory
+    visibility: ChallengeVisibility
+    starts_on: date = strawberry.field(description="First day counted (inclusive).")
+    ends_on: date = strawberry.field(description="Last day counted (inclusive).")
+    timezone: str = strawberry.field(description="Decides when the challenge starts and ends.")
+    max_participants: int | None
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[challenge_models.Challenge]
+
+    @classmethod
+    def from_model(cls, challenge: challenge_models.Challenge) -> "Challenge":
+        return cls(
+            **fields_from(
+                cls,
+                challenge,
+                visibility=ChallengeVisibility(challenge.visibility),
+                model=challenge,
+            )
+        )
+
+    @strawberry.field
+    def status(self) -> ChallengeStatus:
+        return status_of(self.model)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        return await load_user(info, self.model.owner_id)
+
+    @strawberry.field(description="People taking part (invited and left ones not counted).")
+    async def participant_count(self, info: Info) -> int:
+        return await info.context.loaders.participant_count_by_challenge_id.load(self.model.id)
+
+    @strawberry.field(description="The viewer's membership, if any.")
+    async def viewer_participation(self, info: Info) -> Participation | None:
+        if info.context.viewer is None:
+            return None
+        row = await info.context.loaders.viewer_participation_by_challenge_id.load(self.model.id)
+        return Participation.from_model(row) if row is not None else None
+
+
+@strawberry.type
+class LeaderboardEntry:
+    rank: int = strawberry.field(description="Competition rank: equal scores share it.")
+    score: int
+    reached_at: datetime = strawberry.field(description="When the score last changed.")
+    user: User | None = strawberry.field(description="Null when the account is disabled.")
+
+
+@strawberry.type
+class ViewerEntry:
+    rank: int
+    score: int
+    reached_at: datetime
+
+
+@strawberry.type(
+    description="A challenge's ranking: score descending, equal scores by who reached the "
+    "score first."
+)
+class Leaderboard:
+    challenge_id: strawberry.ID
+    version: BigInt = strawberry.field(
+        description="Grows whenever the ranking changes; a snapshot with a higher version is newer."
+    )
+    total_participants: int
+    entries: list[LeaderboardEntry]
+    viewer_entry: ViewerEntry | None = strawberry.field(
+        description="The viewer's own standing; null when not taking part."
+    )
+    standing: strawberry.Private[Standing | None]
+    ranking: strawberry.Private[Ranking]
+
+    @classmethod
+    def build(
+        cls,
+        challenge_id: uuid.UUID,
+        ranking: Ranking,
+        entries: tuple[RankedStanding, ...],
+        users: Mapping[uuid.UUID, UserModel],
+        standing: Standing | None,
+    ) -> "Leaderboard":
+        viewer = ranking.ranked([standing])[0] if standing is not None else None
+        return cls(
+            challenge_id=strawberry.ID(str(challenge_id)),
+            version=BigInt(ranking.version),
+            total_participants=ranking.total,
+            entries=[_entry(entry, users.get(entry.user_id)) for entry in entries],
+            viewer_entry=ViewerEntry(
+                rank=viewer.rank, score=viewer.score, reached_at=viewer.reached_at
+            )
+            if viewer is not None
+            else None,
+            standing=standing,
+            ranking=ranking,
+        )
+
+    @strawberry.field(
+        description=f"The viewer's neighbours: up to n entries above, the viewer, and up to n "
+        f"below (n at most {leaderboards.MAX_AROUND}); empty when not taking part."
+    )
+    async def around(self, info: Info, n: int = 2) -> list[LeaderboardEntry]:
+        if self.standing is None:
+            return []
+        async with info.context.sessionmaker() as session:
+            standings = await leaderboards.around(
+                session=session,
+                challenge_id=uuid.UUID(self.challenge_id),
+                standing=self.standing,
+                n=n,
+            )
+        users = await info.context.loaders.user_by_id.load_many([s.user_id for s in standings])
+        return [
+            _entry(entry, user)
+            for entry, user in zip(self.ranking.ranked(standings), users, strict=True)
+        ]
+
+
+def _entry(entry: RankedStanding, user: UserModel | None) -> LeaderboardEntry:
+    shown = User.from_model(user) if user is not None and user.is_active else None
+    return LeaderboardEntry(
+        rank=entry.rank, score=entry.score, reached_at=entry.reached_at, user=shown
+    )
