@@ -80,3 +80,15 @@ class ChallengeParticipant(Base):
     left_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class ChallengeScoreCount(Base):
+    """How many active participants of a challenge hold a score (kept by triggers)."""
+
+    __tablename__ = "challenge_score_counts"
+
+    challenge_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[int] = mapped_column(primary_key=True)
+    participants: Mapped[int]

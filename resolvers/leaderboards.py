@@ -3,8 +3,9 @@
 Order: score descending, then who reached the score first (`score_version`, which takes a new
 value from one sequence whenever a score changes). Rank is competition ranking: 1 plus the
 number of participants with a strictly higher score, so equal scores share a rank (1, 2, 2, 4).
-Every read uses the ranking index; the ranks come from one score histogram, so a page of any
-size and any number of viewers' ranks cost the same few queries.
+Every read uses an index; the ranks come from the score histogram the database keeps
+(challenge_score_counts), so a page of any size and any number of viewers' ranks cost the
+same few small queries, however many participants there are.
 """
 
 import bisect
@@ -17,7 +18,7 @@ from itertools import accumulate
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.challenges import ChallengeParticipant
+from models.challenges import ChallengeParticipant, ChallengeScoreCount
 from resolvers.errors import BadUserInput
 
 MAX_ENTRIES = 100
@@ -95,7 +96,10 @@ async def read_ranking(*, session: AsyncSession, challenge_id: uuid.UUID, first:
     )
     histogram = (
         await session.execute(
-            select(P.score, func.count()).where(_active(challenge_id)).group_by(P.score)
+            select(ChallengeScoreCount.score, ChallengeScoreCount.participants).where(
+                ChallengeScoreCount.challenge_id == challenge_id,
+                ChallengeScoreCount.participants > 0,
+            )
         )
     ).all()
     top = (

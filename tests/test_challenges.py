@@ -30,7 +30,9 @@ mutation($id: ID!, $input: UpdateChallengeInput!) {
 }
 """
 JOIN = """
-mutation($id: ID!, $goal: ID!) { joinChallenge(id: $id, goalId: $goal) { role status goalId score } }
+mutation($id: ID!, $goal: ID!) {
+  joinChallenge(id: $id, goalId: $goal) { role status goalId score }
+}
 """
 LEAVE = "mutation($id: ID!) { leaveChallenge(id: $id) { status leftAt } }"
 INVITE = "mutation($id: ID!, $user: ID!) { inviteToChallenge(id: $id, userId: $user) { status } }"

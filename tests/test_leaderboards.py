@@ -41,6 +41,26 @@ async def score_of(engine: AsyncEngine, challenge: uuid.UUID, user: uuid.UUID) -
     return score
 
 
+async def assert_score_counts_are_exact(engine: AsyncEngine, challenge: uuid.UUID) -> None:
+    """The kept histogram equals a count over the participants."""
+    async with engine.connect() as db:
+        kept = await db.execute(
+            text(
+                "SELECT score, participants FROM challenge_score_counts "
+                "WHERE challenge_id = :c AND participants <> 0"
+            ),
+            {"c": challenge},
+        )
+        counted = await db.execute(
+            text(
+                "SELECT score, count(*) FROM challenge_participants "
+                "WHERE challenge_id = :c AND status = 'active' GROUP BY score"
+            ),
+            {"c": challenge},
+        )
+        assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+
+
 async def leaderboard(
     client: httpx.AsyncClient, viewer: Person, challenge: uuid.UUID, **variables: Any
 ) -> dict[str, Any]:
@@ -94,6 +114,7 @@ async def test_un_completing_moving_and_deleting_check_ins_lower_the_score(
     async with engine.begin() as db:
         await db.execute(text("UPDATE check_ins SET completed = true WHERE id = :i"), {"i": first})
     assert await score_of(engine, challenge, owner.id) == 1
+    await assert_score_counts_are_exact(engine, challenge)
 
 
 async def test_leaving_removes_from_the_ranking_and_rejoining_recounts(
@@ -131,6 +152,7 @@ async def test_leaving_removes_from_the_ranking_and_rejoining_recounts(
     board = await leaderboard(client, runner, challenge)
     assert board["totalParticipants"] == 2
     assert board["viewerEntry"] == {"rank": 1, "score": 2}
+    await assert_score_counts_are_exact(engine, challenge)
 
 
 async def test_equal_scores_share_a_rank_and_are_listed_by_who_reached_them_first(
@@ -227,6 +249,7 @@ async def test_concurrent_check_ins_and_a_concurrent_join_keep_scores_exact(
 
     assert await score_of(engine, challenge, owner.id) == 20
     assert await score_of(engine, challenge, late.id) == 10
+    await assert_score_counts_are_exact(engine, challenge)
 
 
 async def test_a_private_leaderboard_is_not_found_for_outsiders(

@@ -17,7 +17,7 @@ SEED_TABLES = {
 DESIGNED_TABLES = {
     "actionable_plans", "daily_motivations", "notification_history", "meal_logs",
     "daily_nutrition_summaries", "achievement_types", "user_achievements",
-    "accountability_partners", "challenges", "challenge_participants",
+    "accountability_partners", "challenges", "challenge_participants", "challenge_score_counts",
 }  # fmt: skip
 AUTH_TABLES = {"refresh_tokens"}
 REALTIME_TABLES = {"realtime_events", "realtime_relay_state"}

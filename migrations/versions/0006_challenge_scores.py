@@ -1,4 +1,4 @@
-"""challenges: scores kept on the participant rows by triggers, and the ranking index
+"""challenges: scores kept by triggers, per-score participant counts, the ranking index
 
 Revision ID: 0006_challenge_scores
 Revises: 0005_realtime_events
@@ -104,6 +104,52 @@ BEGIN
 END $$
 """
 
+# How many active participants hold each score, per challenge: ranks and totals come from
+# these few rows instead of a count over every participant. Deltas per statement, upserted
+# in key order, so statements touching the same scores do not deadlock. (No CHECK on
+# participants: Postgres checks the proposed row, a negative delta, before ON CONFLICT.)
+SCORE_COUNTS_TABLE = """
+CREATE TABLE challenge_score_counts (
+    challenge_id uuid NOT NULL,
+    score integer NOT NULL,
+    participants integer NOT NULL,
+    CONSTRAINT pk_challenge_score_counts PRIMARY KEY (challenge_id, score),
+    CONSTRAINT fk_challenge_score_counts_challenge_id_challenges FOREIGN KEY (challenge_id)
+        REFERENCES challenges (id) ON DELETE CASCADE
+)
+"""
+
+MAINTAIN_SCORE_COUNTS = """
+CREATE FUNCTION maintain_challenge_score_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    changes text;
+BEGIN
+    changes := CASE TG_OP
+        WHEN 'INSERT' THEN
+            'SELECT challenge_id, score, 1 AS n FROM new_rows WHERE status = ''active'''
+        WHEN 'DELETE' THEN
+            'SELECT challenge_id, score, -1 AS n FROM old_rows WHERE status = ''active'''
+        ELSE 'SELECT challenge_id, score, 1 AS n FROM new_rows WHERE status = ''active'' '
+             'UNION ALL '
+             'SELECT challenge_id, score, -1 AS n FROM old_rows WHERE status = ''active'''
+    END;
+    EXECUTE format(
+        'INSERT INTO challenge_score_counts AS t (challenge_id, score, participants) '
+        'SELECT challenge_id, score, sum(n) FROM (%s) c '
+        'WHERE EXISTS (SELECT 1 FROM challenges WHERE id = c.challenge_id) '
+        'GROUP BY challenge_id, score HAVING sum(n) <> 0 ORDER BY challenge_id, score '
+        'ON CONFLICT (challenge_id, score) '
+        'DO UPDATE SET participants = t.participants + excluded.participants',
+        changes);
+    RETURN NULL;
+END $$
+"""
+
+STATEMENT_TRIGGERS = (
+    ("insert", "INSERT", "NEW TABLE AS new_rows"),
+    ("update", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("delete", "DELETE", "OLD TABLE AS old_rows"),
+)
 # A changed window recounts every participant of the challenge.
 RESCORE_CHALLENGE = """
 CREATE FUNCTION rescore_challenge() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -154,12 +200,6 @@ LEFT JOIN LATERAL (
 WHERE cp.status = 'active'
 """
 
-CHECK_IN_OPERATIONS = (
-    ("insert", "INSERT", "NEW TABLE AS new_rows"),
-    ("update", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-    ("delete", "DELETE", "OLD TABLE AS old_rows"),
-)
-
 
 def upgrade() -> None:
     op.execute("CREATE SEQUENCE challenge_score_versions")
@@ -178,8 +218,16 @@ def upgrade() -> None:
         "BEFORE INSERT OR UPDATE OF goal_id, status ON challenge_participants "
         "FOR EACH ROW EXECUTE FUNCTION prepare_challenge_participant()"
     )
+    op.execute(SCORE_COUNTS_TABLE)
+    op.execute(MAINTAIN_SCORE_COUNTS)
+    for name, operation, transitions in STATEMENT_TRIGGERS:
+        op.execute(
+            f"CREATE TRIGGER trg_challenge_participants_score_counts_{name} AFTER {operation} "
+            f"ON challenge_participants REFERENCING {transitions} FOR EACH STATEMENT "
+            "EXECUTE FUNCTION maintain_challenge_score_counts()"
+        )
     op.execute(MAINTAIN_SCORES)
-    for name, operation, transitions in CHECK_IN_OPERATIONS:
+    for name, operation, transitions in STATEMENT_TRIGGERS:
         op.execute(
             f"CREATE TRIGGER trg_check_ins_challenge_scores_{name} AFTER {operation} "
             f"ON check_ins REFERENCING {transitions} FOR EACH STATEMENT "
@@ -198,6 +246,11 @@ def upgrade() -> None:
         "SET score = challenge_participant_score(p.challenge_id, p.goal_id) "
         "WHERE p.status = 'active' AND p.goal_id IS NOT NULL"
     )
+    op.execute(
+        "INSERT INTO challenge_score_counts (challenge_id, score, participants) "
+        "SELECT challenge_id, score, count(*) FROM challenge_participants "
+        "WHERE status = 'active' GROUP BY challenge_id, score"
+    )
 
 
 def downgrade() -> None:
@@ -205,9 +258,15 @@ def downgrade() -> None:
     op.execute(OLD_LEADERBOARD_VIEW)
     op.execute("DROP TRIGGER trg_challenges_rescore ON challenges")
     op.execute("DROP FUNCTION rescore_challenge()")
-    for name, _, _ in CHECK_IN_OPERATIONS:
+    for name, _, _ in STATEMENT_TRIGGERS:
         op.execute(f"DROP TRIGGER trg_check_ins_challenge_scores_{name} ON check_ins")
     op.execute("DROP FUNCTION maintain_challenge_scores()")
+    for name, _, _ in STATEMENT_TRIGGERS:
+        op.execute(
+            f"DROP TRIGGER trg_challenge_participants_score_counts_{name} ON challenge_participants"
+        )
+    op.execute("DROP FUNCTION maintain_challenge_score_counts()")
+    op.execute("DROP TABLE challenge_score_counts")
     op.execute("DROP TRIGGER trg_challenge_participants_prepare ON challenge_participants")
     op.execute("DROP FUNCTION prepare_challenge_participant()")
     op.execute("DROP FUNCTION challenge_participant_score(uuid, uuid)")
