@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gql.fanout import Frames, SharedExecutions
 from gql.settings import Settings
 from models.db import asyncpg_dsn
 from subscriptions import metrics
@@ -31,6 +32,8 @@ class Realtime:
     relay: Relay | None = field(init=False, default=None)
     pool: asyncpg.Pool = field(init=False)
     rows: EventRows = field(init=False, default_factory=EventRows)
+    shared: SharedExecutions = field(init=False, default_factory=SharedExecutions)
+    frames: Frames = field(init=False, default_factory=Frames)
     _relay_task: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:

@@ -24,6 +24,7 @@ from gql.challenges.mutations import ChallengeMutations
 from gql.challenges.queries import ChallengeQueries
 from gql.challenges.subscriptions import ChallengeSubscriptions
 from gql.errors import assign_code, request_id_of
+from gql.fanout import FanoutExecutor
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
 from gql.goals.subscriptions import GoalSubscriptions
@@ -109,4 +110,5 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extension_list,
         config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
+        execution_context_class=FanoutExecutor if settings.shared_execution else None,
     )

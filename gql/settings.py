@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")
     subscriber_queue_size: int = Field(default=1000, ge=10, le=100_000)
     max_subscriptions_per_socket: int = Field(default=50, ge=1, le=1000)
+    shared_execution: bool = Field(
+        default=True, description="execute and serialize each event once for all subscribers"
+    )
     leaderboard_snapshots_per_second: float = Field(
         default=4, gt=0, le=50, description="live leaderboard snapshots per challenge"
     )

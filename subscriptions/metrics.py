@@ -23,3 +23,9 @@ OPERATION_SECONDS = Histogram(
 LEADERBOARD_TICKS = Counter(
     "momentum_leaderboard_ticks_total", "Leaderboard snapshots computed (each for all watchers)"
 )
+EVENT_EXECUTIONS = Counter(
+    "momentum_event_executions_total", "Subscription events executed (shared by subscribers)"
+)
+EVENT_REUSES = Counter(
+    "momentum_event_reuses_total", "Subscription event results reused from a shared execution"
+)

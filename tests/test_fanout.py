@@ -1,0 +1,143 @@
+"""The fan-out engine: subscribers of one event with the same operation share one execution
+and one serialization, yet viewer-specific fields stay each viewer's own and nothing is
+served from a socket-lifetime cache."""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gql.settings import Settings
+from subscriptions import metrics
+from tests.factories import make_post
+from tests.graphql import Person, person
+from tests.live import TransportWsClient, live_server, log_head
+
+ACTIVITY = """
+subscription($post: ID!, $after: String) {
+  postActivity(postId: $post, after: $after) {
+    cursor type kind comment { content author { username } } commentsCount
+  }
+}
+"""
+ACTIVITY_WITH_VIEWER = """
+subscription($post: ID!, $after: String) {
+  postActivity(postId: $post, after: $after) { type comment { author { username viewerIsFollowing } } }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+async def address(settings: Settings) -> AsyncIterator[str]:
+    async with live_server(settings) as running:
+        yield running
+
+
+async def public_post(engine: AsyncEngine, settings: Settings) -> tuple[Person, dict[str, str]]:
+    """A post's author, and the variables that subscribe to the post's activity from now
+    (the log's head: the subscription then misses nothing, however late it starts)."""
+    async with engine.begin() as db:
+        author = await person(db, settings)
+        post = await make_post(db, user_id=author.id)
+    return author, {"post": str(post), "after": await log_head(engine)}
+
+
+async def comment(engine: AsyncEngine, post: dict[str, str], author: Person, content: str) -> None:
+    async with engine.begin() as db:
+        await db.execute(
+            text("INSERT INTO comments (post_id, user_id, content) VALUES (:p, :u, :c)"),
+            {"p": uuid.UUID(post["post"]), "u": author.id, "c": content},
+        )
+
+
+async def comment_event(client: TransportWsClient) -> dict[str, Any]:
+    """The next postActivity event that carries a comment (skipping the post's counter
+    update, which the same transaction logs first)."""
+    while True:
+        event: dict[str, Any] = (await client.next_data())["postActivity"]
+        if event["comment"] is not None:
+            return event
+
+
+def counter(metric: Any) -> float:
+    value: float = metric._value.get()
+    return value
+
+
+async def test_subscribers_with_the_same_operation_share_one_execution(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    async with engine.begin() as db:
+        viewers = [await person(db, settings) for _ in range(5)]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for viewer in viewers:
+            client = await stack.enter_async_context(
+                TransportWsClient.connect(address, viewer.token)
+            )
+            clients.append(client)
+            await client.subscribe(ACTIVITY, post)
+        executions, reuses = counter(metrics.EVENT_EXECUTIONS), counter(metrics.EVENT_REUSES)
+
+        await comment(engine, post, author, "first!")
+        events = [await comment_event(client) for client in clients]
+
+    assert all(event == events[0] for event in events)
+    assert events[0]["comment"]["content"] == "first!"
+    # Two events (the post's counter update, then the comment), each executed once for
+    # the five subscribers.
+    assert counter(metrics.EVENT_EXECUTIONS) - executions == 2
+    assert counter(metrics.EVENT_REUSES) - reuses == 8
+
+
+async def test_viewer_specific_fields_stay_each_viewers_own(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    async with engine.begin() as db:
+        fan = await person(db, settings)
+        stranger = await person(db, settings)
+        await db.execute(
+            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            {"a": fan.id, "b": author.id},
+        )
+    async with (
+        TransportWsClient.connect(address, fan.token) as fan_client,
+        TransportWsClient.connect(address, stranger.token) as stranger_client,
+    ):
+        for client in (fan_client, stranger_client):
+            await client.subscribe(ACTIVITY_WITH_VIEWER, post)
+        await comment(engine, post, author, "hello")
+        seen = {}
+        for name, client in (("fan", fan_client), ("stranger", stranger_client)):
+            event = await comment_event(client)
+            seen[name] = event["comment"]["author"]["viewerIsFollowing"]
+
+    assert seen == {"fan": True, "stranger": False}
+
+
+async def test_each_event_reads_users_afresh_on_a_long_lived_socket(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    async with engine.begin() as db:
+        viewer = await person(db, settings)
+    async with TransportWsClient.connect(address, viewer.token) as client:
+        await client.subscribe(ACTIVITY, post)
+        names = []
+        for new_name in ("before_rename", "after_rename"):
+            async with engine.begin() as db:
+                await db.execute(
+                    text("UPDATE users SET username = :n WHERE id = :u"),
+                    {"n": new_name, "u": author.id},
+                )
+            await comment(engine, post, author, new_name)
+            event = await comment_event(client)
+            names.append(event["comment"]["author"]["username"])
+
+    assert names == ["before_rename", "after_rename"]
