@@ -26,7 +26,9 @@ subscription($post: ID!, $after: String) {
 """
 ACTIVITY_WITH_VIEWER = """
 subscription($post: ID!, $after: String) {
-  postActivity(postId: $post, after: $after) { type comment { author { username viewerIsFollowing } } }
+  postActivity(postId: $post, after: $after) {
+    type comment { author { username viewerIsFollowing } }
+  }
 }
 """
 
