@@ -21,6 +21,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql.context import Context, build_context
+from gql.fanout import LegacyWSHandler, TransportWSHandler
 from gql.health import healthz, metrics_endpoint, readyz_endpoint
 from gql.instrumentation import SocketCounter
 from gql.realtime import Realtime
@@ -49,6 +50,9 @@ class GraphQLApp(GraphQL[Context, None]):
         **options: Any,
     ) -> None:
         super().__init__(create_schema(settings), **options)
+        if settings.shared_execution:
+            self.graphql_transport_ws_handler_class = TransportWSHandler
+            self.graphql_ws_handler_class = LegacyWSHandler
         self._sessionmaker = sessionmaker
         self._tokens = settings.token_policy
         self._limiter = limiter

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from gql.context import Info
+from gql.context import Context, Info
 from resolvers.errors import BadUserInput
 from subscriptions import metrics, stream
 from subscriptions.log import Cursor, LogEvent
@@ -41,8 +41,17 @@ async def changes(
     info: Info, *, topics: set[str], tables: set[str], after: str | None
 ) -> AsyncIterator[LogEvent | Resync]:
     """The stream of logged changes for a subscription field."""
-    realtime = info.context.realtime
-    field = info.field_name
+    async for item in context_changes(
+        info.context, info.field_name, topics=topics, tables=tables, after=after
+    ):
+        yield item
+
+
+async def context_changes(
+    context: Context, field: str, *, topics: set[str], tables: set[str], after: str | None
+) -> AsyncIterator[LogEvent | Resync]:
+    """The stream of logged changes of the topics, for a field, in a context."""
+    realtime = context.realtime
     metrics.ACTIVE_SUBSCRIPTIONS.labels(field).inc()
     try:
         async for item in stream.events(

@@ -15,17 +15,28 @@ nothing cached for the life of a socket leaks into events.
 
 import asyncio
 import dataclasses
+import functools
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
-from graphql import ExecutionResult
+from graphql import DocumentNode, ExecutionResult
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
-from gql.context import Context
+from gql.context import Context, Info
 from gql.loaders import Loaders
 from subscriptions import metrics
+from subscriptions.rows import Stale, outcome, produce
 
 MAX_ENTRIES = 10_000
 
@@ -48,7 +59,7 @@ class EventContext(Context):
         return cls(**values)
 
 
-@dataclasses.dataclass
+@dataclass
 class _Execution:
     future: "asyncio.Future[ExecutionResult]"
     viewer: Hashable = None
@@ -74,29 +85,45 @@ class SharedExecutions:
         the same operation (and, if it reads the viewer, the same viewer) has already."""
         specific = operation in self._viewer_specific
         key = (operation, event, viewer) if specific else (operation, event)
-        entry = self._entries.get(key)
-        if entry is not None:
-            result = await asyncio.shield(entry.future)
+        while True:
+            entry = self._entries.get(key)
+            if entry is None or entry.future.cancelled():
+                return await self._execute(key, operation, viewer, execute)
+            try:
+                result: ExecutionResult = await outcome(entry.future)
+            except Stale:
+                continue
             if not entry.read_viewer or entry.viewer == viewer:
                 metrics.EVENT_REUSES.inc()
                 return result
             key = (operation, event, viewer)
-        future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
-        entry = self._entries[key] = _Execution(future, viewer)
+
+    async def _execute(
+        self,
+        key: Hashable,
+        operation: Hashable,
+        viewer: Hashable,
+        execute: Callable[[], Awaitable[tuple[ExecutionResult, bool]]],
+    ) -> ExecutionResult:
+        entry = self._entries[key] = _Execution(asyncio.get_running_loop().create_future(), viewer)
         self._trim()
         metrics.EVENT_EXECUTIONS.inc()
-        try:
+
+        async def work() -> ExecutionResult:
             result, read_viewer = await execute()
-        except BaseException as error:
-            self._entries.pop(key, None)
-            future.set_exception(error)
-            future.exception()
-            raise
-        if read_viewer:
-            entry.read_viewer = True
-            self._viewer_specific.add(operation)
-        future.set_result(result)
+            if read_viewer:
+                entry.read_viewer = True
+                self._viewer_specific.add(operation)
+            return result
+
+        result: ExecutionResult = await produce(
+            entry.future, work, lambda: self._entries.pop(key, None)
+        )
         return result
+
+    def reads_viewer(self, operation: Hashable) -> bool:
+        """Whether executing the operation was seen to read the viewer."""
+        return operation in self._viewer_specific
 
     def _trim(self) -> None:
         while len(self._entries) > self._max_entries:
@@ -142,8 +169,7 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
     _operation_key: Hashable | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
-        if self._operation_key is None:
-            self._operation_key = self._describe_operation()
+        self._operation_key = self.operation_key
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, FanoutExecutor)
         executor._shared_event = event_key(payload)
@@ -153,6 +179,35 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
         if self._shared_event is None or not isinstance(self.context_value, Context):
             return super().execute_operation(serially)
         return self._execute_shared()
+
+    @classmethod
+    def for_subscription(
+        cls, info: Info, sink: "Sink", *, context: Context | None = None
+    ) -> "FanoutExecutor | None":
+        """An executor of a subscription's operation (built once per subscription), for the
+        socket's context or the one given."""
+        raw = info._raw_info
+        document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
+        built = cls.build(
+            raw.schema,
+            document,
+            context_value=context or info.context,
+            raw_variable_values=sink.variables,
+            is_awaitable=cast(Any, optimized_is_awaitable),
+        )
+        return built if isinstance(built, FanoutExecutor) else None
+
+    @property
+    def operation_key(self) -> Hashable:
+        if self._operation_key is None:
+            self._operation_key = self._describe_operation()
+        return self._operation_key
+
+    async def execute_event(self, payload: Any) -> ExecutionResult:
+        result: ExecutionResult = await self.build_per_event_executor(payload).execute_operation(
+            None
+        )
+        return result
 
     def _describe_operation(self) -> Hashable:
         source = self.operation.loc.source.body if self.operation.loc else id(self.operation)
@@ -178,3 +233,104 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
         return await realtime.shared.result(
             self._operation_key, self._shared_event, context.viewer_id, execute
         )
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Where a websocket operation's frames go: its id, its protocol's data message type
+    ("next" or, in legacy graphql-ws, "data"), its raw variables, and the socket."""
+
+    operation_id: str
+    message_type: str
+    variables: dict[str, Any] | None
+    send_text: Callable[[str], Awaitable[None]]
+    is_open: Callable[[], bool]
+
+    def frame(self, payload_json: str) -> str:
+        operation = json.dumps(self.operation_id)
+        return f'{{"id":{operation},"type":"{self.message_type}","payload":{payload_json}}}'
+
+
+CURRENT_SINK: ContextVar[Sink | None] = ContextVar("momentum_operation_sink", default=None)
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, telling each operation's resolvers where its frames go."""
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        adapter = self.websocket
+        assert isinstance(adapter, ASGIWebSocketAdapter)
+        CURRENT_SINK.set(
+            Sink(
+                operation.id,
+                "next",
+                operation.variables,
+                adapter.ws.send_text,
+                lambda: not operation.completed,
+            )
+        )
+        await super().run_operation(operation)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """Legacy graphql-ws, telling each operation's resolvers where its frames go."""
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        adapter = self.websocket
+        assert isinstance(adapter, ASGIWebSocketAdapter)
+        CURRENT_SINK.set(
+            Sink(
+                operation_id,
+                "data",
+                variables,
+                adapter.ws.send_text,
+                lambda: operation_id in self.tasks,
+            )
+        )
+        await super().handle_async_results(operation_id, query, operation_name, variables)
+
+
+Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])
+
+
+def delivered_directly(resolver: Resolver) -> Resolver:
+    """Wraps an event subscription resolver: on websockets, each shareable event it yields
+    is executed through the shared results and its frame written straight to the socket,
+    skipping the per-subscriber execution pipeline; anything else (SSE, events with errors,
+    values without a cursor) is yielded to Strawberry as before."""
+
+    @functools.wraps(resolver)
+    async def wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        info: Info = kwargs["info"]
+        sink = CURRENT_SINK.get()
+        executor: FanoutExecutor | None = None
+        async for payload in resolver(*args, **kwargs):
+            if sink is not None and event_key(payload) is not None:
+                executor = executor or FanoutExecutor.for_subscription(info, sink)
+                if executor is not None and await _send(executor, payload, sink, info):
+                    continue
+            yield payload
+
+    return wrapper  # type: ignore[return-value]
+
+
+async def _send(executor: FanoutExecutor, payload: Any, sink: Sink, info: Info) -> bool:
+    """Writes the event's shared frame; False when it has errors (Strawberry reports them)."""
+    result = await executor.execute_event(payload)
+    if result.errors or result.data is None:
+        return False
+    if sink.is_open():
+        frames = info.context.realtime.frames
+        await sink.send_text(sink.frame(payload_json(frames, result.data)))
+    return True
+
+
+def payload_json(frames: Frames, data: Any) -> str:
+    """The JSON of a result's payload: shared when an execution shared the data."""
+    return frames.payload(data) or json.dumps({"data": data}, separators=(",", ":"))

@@ -10,6 +10,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gql.fanout import Frames, SharedExecutions
+from gql.groups import Groups
 from gql.settings import Settings
 from models.db import asyncpg_dsn
 from subscriptions import metrics
@@ -34,6 +35,7 @@ class Realtime:
     rows: EventRows = field(init=False, default_factory=EventRows)
     shared: SharedExecutions = field(init=False, default_factory=SharedExecutions)
     frames: Frames = field(init=False, default_factory=Frames)
+    groups: Groups = field(init=False, default_factory=Groups)
     _relay_task: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -70,6 +72,7 @@ class Realtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
         await self.boards.stop()
+        await self.groups.stop()
         await self.hub.stop()
         await self.pool.close()
 

@@ -25,6 +25,10 @@ class RequestIdMiddleware:
         request_id = given if ACCEPTABLE.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        if scope["type"] == "websocket":  # every frame passes here: add nothing to it
+            await self.app(scope, receive, send)
+            return
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message).append(HEADER, request_id)

@@ -29,3 +29,6 @@ EVENT_EXECUTIONS = Counter(
 EVENT_REUSES = Counter(
     "momentum_event_reuses_total", "Subscription event results reused from a shared execution"
 )
+GROUP_MEMBERS = Gauge(
+    "momentum_group_members", "Subscribers fed by a shared subscription group (fanout)"
+)

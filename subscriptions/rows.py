@@ -27,21 +27,18 @@ class EventRows:
         """What `read` returns for this event (its row unless `what` names something else),
         read once for everyone who asks."""
         key = f"{what}:{event.table}:{event.cursor}"
-        now = time.monotonic()
-        self._expire(now)
-        entry = self._entries.get(key)
-        if entry is None:
-            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-            self._entries[key] = (now, future)
+        while True:
+            now = time.monotonic()
+            self._expire(now)
+            entry = self._entries.get(key)
+            if entry is None or entry[1].cancelled():
+                future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                self._entries[key] = (now, future)
+                return await produce(future, read, lambda: self._entries.pop(key, None))
             try:
-                future.set_result(await read())
-            except BaseException as error:
-                del self._entries[key]
-                future.set_exception(error)
-                future.exception()  # retrieved: the callers below see it through await
-                raise
-            return future.result()
-        return await asyncio.shield(entry[1])
+                return await outcome(entry[1])
+            except Stale:
+                continue
 
     def _expire(self, now: float) -> None:
         while self._entries:
@@ -49,3 +46,42 @@ class EventRows:
             if now - created < TTL_SECONDS and len(self._entries) < MAX_ENTRIES:
                 break
             del self._entries[key]
+
+
+async def outcome(future: "asyncio.Future[Any]") -> Any:
+    """A shared future's result. Waiters await it directly (asyncio.shield would cost a future
+    and two callbacks per waiter, and thousands wait for one event's row): if one of them is
+    cancelled the future is cancelled too, and the others then raise Stale and redo the
+    work."""
+    if future.done() and not future.cancelled():
+        return future.result()
+    try:
+        return await future
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        raise Stale from None
+
+
+class Stale(Exception):
+    """The shared work was cancelled (its producer or a waiter was): do it again."""
+
+
+async def produce(
+    future: "asyncio.Future[Any]", work: Callable[[], Awaitable[Any]], forget: Callable[[], Any]
+) -> Any:
+    """Does the work for everyone waiting on `future`; on failure `forget`s the entry so the
+    next asker starts afresh, and the waiters see the error (or Stale if it was a
+    cancellation)."""
+    try:
+        result = await work()
+    except BaseException as error:
+        forget()
+        if not future.done():
+            future.set_exception(error)
+            future.exception()  # retrieved: the waiters see it through await
+        raise
+    if not future.done():
+        future.set_result(result)
+    return result

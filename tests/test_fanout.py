@@ -2,6 +2,7 @@
 and one serialization, yet viewer-specific fields stay each viewer's own and nothing is
 served from a socket-lifetime cache."""
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ from gql.settings import Settings
 from subscriptions import metrics
 from tests.factories import make_post
 from tests.graphql import Person, person
-from tests.live import TransportWsClient, live_server, log_head
+from tests.live import WAIT_SECONDS, TransportWsClient, live_server, log_head
 
 ACTIVITY = """
 subscription($post: ID!, $after: String) {
@@ -143,3 +144,101 @@ async def test_each_event_reads_users_afresh_on_a_long_lived_socket(
             names.append(event["comment"]["author"]["username"])
 
     assert names == ["before_rename", "after_rename"]
+
+
+async def members_of_groups_reach(expected: float) -> None:
+    """Waits (up to WAIT_SECONDS) until that many subscribers are fed by groups."""
+    for _ in range(int(WAIT_SECONDS / 0.01)):
+        if counter(metrics.GROUP_MEMBERS) >= expected:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{counter(metrics.GROUP_MEMBERS)} group members, not {expected}")
+
+
+async def test_subscribers_of_a_public_post_share_one_stream(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    live = {"post": post["post"]}  # no cursor: from now, which is what groups serve
+    async with engine.begin() as db:
+        viewers = [await person(db, settings) for _ in range(5)]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        members = counter(metrics.GROUP_MEMBERS)
+        for viewer in viewers:
+            client = await stack.enter_async_context(
+                TransportWsClient.connect(address, viewer.token)
+            )
+            clients.append(client)
+            await client.subscribe(ACTIVITY, live)
+        await members_of_groups_reach(members + 5)
+        executions, reuses = counter(metrics.EVENT_EXECUTIONS), counter(metrics.EVENT_REUSES)
+
+        await comment(engine, post, author, "grouped")
+        events = [await comment_event(client) for client in clients]
+
+    assert all(event == events[0] for event in events)
+    assert events[0]["comment"]["content"] == "grouped"
+    assert counter(metrics.EVENT_EXECUTIONS) - executions == 2
+    assert counter(metrics.EVENT_REUSES) - reuses == 0
+
+
+async def test_a_group_hands_viewer_specific_operations_back_to_each_viewer(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    async with engine.begin() as db:
+        fan = await person(db, settings)
+        stranger = await person(db, settings)
+        await db.execute(
+            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            {"a": fan.id, "b": author.id},
+        )
+    members = counter(metrics.GROUP_MEMBERS)
+    async with (
+        TransportWsClient.connect(address, fan.token) as fan_client,
+        TransportWsClient.connect(address, stranger.token) as stranger_client,
+    ):
+        for client in (fan_client, stranger_client):
+            await client.subscribe(ACTIVITY_WITH_VIEWER, {"post": post["post"]})
+        await members_of_groups_reach(members + 2)
+        await comment(engine, post, author, "hello")
+        seen = {}
+        for name, client in (("fan", fan_client), ("stranger", stranger_client)):
+            seen[name] = (await comment_event(client))["comment"]["author"]["viewerIsFollowing"]
+
+    assert seen == {"fan": True, "stranger": False}
+
+
+async def test_when_a_grouped_post_turns_private_only_those_who_may_see_it_keep_it(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    async with engine.begin() as db:
+        fan = await person(db, settings)
+        stranger = await person(db, settings)
+        await db.execute(
+            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            {"a": fan.id, "b": author.id},
+        )
+    members = counter(metrics.GROUP_MEMBERS)
+    async with (
+        TransportWsClient.connect(address, fan.token) as fan_client,
+        TransportWsClient.connect(address, stranger.token) as stranger_client,
+    ):
+        for client in (fan_client, stranger_client):
+            await client.subscribe(ACTIVITY, {"post": post["post"]})
+        await members_of_groups_reach(members + 2)
+        async with engine.begin() as db:
+            await db.execute(
+                text("UPDATE posts SET is_public = false WHERE id = :p"),
+                {"p": uuid.UUID(post["post"])},
+            )
+        await comment(engine, post, author, "for followers")
+
+        ended = (await stranger_client.next_data())["postActivity"]
+        assert (ended["type"], ended["kind"]) == ("DELETED", "POST")
+        assert (await stranger_client.message())["type"] == "complete"
+        changed = (await fan_client.next_data())["postActivity"]
+        assert (changed["type"], changed["kind"]) == ("UPDATED", "POST")
+        assert (await comment_event(fan_client))["comment"]["content"] == "for followers"

@@ -6,6 +6,7 @@ import strawberry
 
 from gql.context import Info
 from gql.events import ChangeType, owned_row_changes
+from gql.fanout import delivered_directly
 from gql.goals.types import CheckIn, Goal
 from gql.ids import parse_id
 from models import goals as goal_models
@@ -36,6 +37,7 @@ class GoalSubscriptions:
         description="Check-ins of one of the viewer's goals (or all of "
         "them) created, updated or deleted by any device or job."
     )
+    @delivered_directly
     async def check_in_events(
         self, info: Info, goal_id: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[CheckInEvent, None]:
@@ -61,6 +63,7 @@ class GoalSubscriptions:
     @strawberry.subscription(
         description="The viewer's goals created, updated (archiving included) or deleted."
     )
+    @delivered_directly
     async def goal_events(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[GoalEvent, None]:

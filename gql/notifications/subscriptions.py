@@ -6,6 +6,7 @@ import strawberry
 
 from gql.context import Info
 from gql.events import ChangeType, owned_row_changes
+from gql.fanout import delivered_directly
 from gql.notifications.types import Notification
 from models.notifications import NotificationHistory
 
@@ -20,6 +21,7 @@ class NotificationEvent:
 @strawberry.type
 class NotificationSubscriptions:
     @strawberry.subscription(description="New notifications for the viewer.")
+    @delivered_directly
     async def notification_events(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[NotificationEvent, None]:

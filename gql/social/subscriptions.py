@@ -2,14 +2,16 @@
 
 import enum
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from functools import partial
 
 import strawberry
 from sqlalchemy import select
 
-from gql.context import Info
-from gql.events import ChangeType, changes
+from gql.context import Context, Info
+from gql.events import ChangeType, changes, context_changes
+from gql.fanout import delivered_directly
+from gql.groups import run_in_group
 from gql.ids import parse_id
 from gql.social.types import Comment, Post
 from models import social as social_models
@@ -40,14 +42,66 @@ class PostActivityEvent:
     comments_count: int | None
 
 
-async def _read_post(info: Info, post_id: uuid.UUID) -> social_models.Post | None:
-    async with info.context.sessionmaker() as session:
+async def _read_post(context: Context, post_id: uuid.UUID) -> social_models.Post | None:
+    async with context.sessionmaker() as session:
         return await session.get(social_models.Post, post_id)
 
 
-async def _read_comment(info: Info, event: LogEvent) -> social_models.Comment | None:
-    async with info.context.sessionmaker() as session:
+async def _read_comment(context: Context, event: LogEvent) -> social_models.Comment | None:
+    async with context.sessionmaker() as session:
         return await session.get(social_models.Comment, event.row_id)
+
+
+def _visibility_event(event: PostActivityEvent) -> bool:
+    """A POST event that may read differently per viewer (a visibility change ends it)."""
+    return event.kind is ActivityKind.POST and event.type is ChangeType.DELETED
+
+
+async def _activity(
+    context: Context, field: str, viewer_id: uuid.UUID | None, post_id: uuid.UUID, after: str | None
+) -> AsyncIterator[PostActivityEvent]:
+    """A post's activity as `viewer_id` (None: anonymous) sees it, after the cursor."""
+    topics = {f"post_id:{post_id}", f"id:{post_id}"}
+    tables = {"comments", "likes", "posts"}
+    async for item in context_changes(context, field, topics=topics, tables=tables, after=after):
+        if isinstance(item, Resync):
+            yield PostActivityEvent(
+                cursor=str(item.cursor), type=ChangeType.RESYNC, kind=None, comment_id=None,
+                comment=None, likes_count=None, comments_count=None,
+            )  # fmt: skip
+            continue
+        kind = ActivityKind(item.table)
+        if kind is ActivityKind.POST and (
+            item.operation == "DELETE" or VISIBILITY_COLUMNS & set(item.changed)
+        ):
+            try:
+                async with context.sessionmaker() as session:
+                    await social_service.get_post(
+                        session=session, viewer_id=viewer_id, post_id=post_id
+                    )
+            except NotFound:
+                yield PostActivityEvent(
+                    cursor=str(item.cursor), type=ChangeType.DELETED, kind=kind,
+                    comment_id=None, comment=None, likes_count=None, comments_count=None,
+                )  # fmt: skip
+                return
+        rows = context.realtime.rows
+        post = await rows.load(item, partial(_read_post, context, post_id), what="post")
+        comment = None
+        change = ChangeType(item.operation)
+        if kind is ActivityKind.COMMENT and item.operation != "DELETE":
+            comment = await rows.load(item, partial(_read_comment, context, item))
+            if comment is None or comment.deleted_at is not None:
+                change, comment = ChangeType.DELETED, None
+        yield PostActivityEvent(
+            cursor=str(item.cursor),
+            type=change,
+            kind=kind,
+            comment_id=strawberry.ID(str(item.row_id)) if kind is ActivityKind.COMMENT else None,
+            comment=Comment.from_model(comment) if comment is not None else None,
+            likes_count=post.likes_count if post is not None else None,
+            comments_count=post.comments_count if post is not None else None,
+        )
 
 
 @strawberry.type
@@ -57,56 +111,27 @@ class SocialSubscriptions:
         "deleted, reactions, and the new likesCount/commentsCount. Ends with a POST DELETED "
         "event if the post is deleted or stops being visible to the viewer."
     )
+    @delivered_directly
     async def post_activity(
         self, info: Info, post_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[PostActivityEvent, None]:
         viewer_id = info.context.signed_in_id
         post_uuid = parse_id(post_id, field="postId")
         async with info.context.sessionmaker() as session:
-            await social_service.get_post(session=session, viewer_id=viewer_id, post_id=post_uuid)
-        topics = {f"post_id:{post_uuid}", f"id:{post_uuid}"}
-        tables = {"comments", "likes", "posts"}
-        async for item in changes(info, topics=topics, tables=tables, after=after):
-            if isinstance(item, Resync):
-                yield PostActivityEvent(
-                    cursor=str(item.cursor), type=ChangeType.RESYNC, kind=None, comment_id=None,
-                    comment=None, likes_count=None, comments_count=None,
-                )  # fmt: skip
-                continue
-            kind = ActivityKind(item.table)
-            if kind is ActivityKind.POST and (
-                item.operation == "DELETE" or VISIBILITY_COLUMNS & set(item.changed)
-            ):
-                try:
-                    async with info.context.sessionmaker() as session:
-                        await social_service.get_post(
-                            session=session, viewer_id=viewer_id, post_id=post_uuid
-                        )
-                except NotFound:
-                    yield PostActivityEvent(
-                        cursor=str(item.cursor), type=ChangeType.DELETED, kind=kind,
-                        comment_id=None, comment=None, likes_count=None, comments_count=None,
-                    )  # fmt: skip
-                    return
-            rows = info.context.realtime.rows
-            post = await rows.load(item, partial(_read_post, info, post_uuid), what="post")
-            comment = None
-            change = ChangeType(item.operation)
-            if kind is ActivityKind.COMMENT and item.operation != "DELETE":
-                comment = await rows.load(item, partial(_read_comment, info, item))
-                if comment is None or comment.deleted_at is not None:
-                    change, comment = ChangeType.DELETED, None
-            yield PostActivityEvent(
-                cursor=str(item.cursor),
-                type=change,
-                kind=kind,
-                comment_id=strawberry.ID(str(item.row_id))
-                if kind is ActivityKind.COMMENT
-                else None,
-                comment=Comment.from_model(comment) if comment is not None else None,
-                likes_count=post.likes_count if post is not None else None,
-                comments_count=post.comments_count if post is not None else None,
+            post = await social_service.get_post(
+                session=session, viewer_id=viewer_id, post_id=post_uuid
             )
+        field = info.field_name
+        if after is None and post.is_public:
+            # Everyone who may see a public post sees the same activity until its visibility
+            # changes: one stream for all of them, then each carries on with its own.
+            after = await run_in_group(
+                info,
+                events=lambda context, start: _activity(context, field, None, post_uuid, start),
+                dissolves=_visibility_event,
+            )
+        async for event in _activity(info.context, field, viewer_id, post_uuid, after):
+            yield event
 
 
 @strawberry.type
@@ -135,6 +160,7 @@ class FeedSubscriptions:
         "rule of the feed query). Following or unfollowing someone changes what arrives at "
         "once; a post that stops being visible arrives as DELETED."
     )
+    @delivered_directly
     async def feed_events(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[FeedEvent, None]:
@@ -168,7 +194,7 @@ class FeedSubscriptions:
                     )  # fmt: skip
                 continue
             post = await info.context.realtime.rows.load(
-                item, partial(_read_post, info, item.row_id), what="post"
+                item, partial(_read_post, info.context, item.row_id), what="post"
             )
             if post is None:
                 continue

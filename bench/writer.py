@@ -1,0 +1,40 @@
+"""The load generator of the fan-out benchmark, run as its own process: posts written with
+plain SQL at a fixed rate, each committed on its own. Prints one JSON line per post (its
+sequence number and commit time on the monotonic clock, comparable across processes on one
+machine), then one with the CPU seconds it used.
+
+    python -m bench.writer DSN AUTHOR_ID --rate 5 --seconds 20
+"""
+
+import argparse
+import asyncio
+import json
+import time
+import uuid
+
+import asyncpg
+import psutil
+
+
+async def write(dsn: str, author: uuid.UUID, rate: float, seconds: float) -> None:
+    connection = await asyncpg.connect(dsn)
+    started = time.monotonic()
+    for number in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
+        await connection.execute(
+            "INSERT INTO posts (user_id, content) VALUES ($1, $2)", author, f"post {number}"
+        )
+        print(json.dumps({"seq": number, "committed": time.monotonic()}), flush=True)
+    await connection.close()
+    cpu = psutil.Process().cpu_times()
+    print(json.dumps({"cpu_seconds": cpu.user + cpu.system}), flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("dsn")
+    parser.add_argument("author", type=uuid.UUID)
+    parser.add_argument("--rate", type=float, default=5)
+    parser.add_argument("--seconds", type=float, default=20)
+    arguments = parser.parse_args()
+    asyncio.run(write(arguments.dsn, arguments.author, arguments.rate, arguments.seconds))

@@ -1,0 +1,227 @@
+"""Subscription groups: subscribers whose streams are provably identical share one stream.
+
+When every member of a group would receive the same events with the same payloads (for
+example everyone watching a public post's activity without viewer-specific fields), one task
+per instance runs the stream once, executes and serializes each event once, and appends the
+frame's JSON to each member's bounded buffer; each member's own operation task only frames
+and writes it. Per delivery that is a buffer append and one task wake-up, instead of a
+subscriber's whole generator chain and execution pipeline.
+
+A group is only an optimisation: it dissolves, handing each member the cursor of the last
+event it was given so that the member carries on with its own stream (no gap, no duplicate),
+when an event may read differently per viewer (the `dissolves` predicate: a visibility
+change), when an execution turns out to read the viewer, on an error, or, for one member,
+when its buffer overflows (a slow client).
+"""
+
+import asyncio
+import dataclasses
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from gql.context import Context, Info
+from gql.fanout import CURRENT_SINK, FanoutExecutor, Sink, payload_json
+from gql.loaders import Loaders
+from subscriptions import log as event_log
+from subscriptions import metrics
+
+log = logging.getLogger(__name__)
+
+MEMBER_BUFFER = 100
+
+
+@dataclass(eq=False)
+class Member:
+    """One subscriber in a group: the frames waiting for its socket, and where it stands."""
+
+    sink: Sink
+    cursor: str
+    frames: deque[tuple[str, str]] = field(default_factory=deque)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    resume_after: str | None = None
+    dissolved: bool = False
+
+    def offer(self, cursor: str, payload_json: str) -> bool:
+        """Queues a frame; False when the member is too far behind (it must leave)."""
+        if len(self.frames) >= MEMBER_BUFFER:
+            return False
+        self.frames.append((cursor, payload_json))
+        self.ready.set()
+        return True
+
+    def dissolve(self) -> None:
+        """Ends the membership after the frames already queued."""
+        self.dissolved = True
+        self.ready.set()
+
+    async def deliver(self) -> str:
+        """Writes frames as they come, until the group lets go of this member; returns the
+        cursor to carry on after."""
+        while True:
+            await self.ready.wait()
+            self.ready.clear()
+            while self.frames:
+                cursor, payload_json = self.frames.popleft()
+                if self.sink.is_open():
+                    await self.sink.send_text(self.sink.frame(payload_json))
+                self.cursor = cursor
+            if self.dissolved:
+                return self.cursor
+
+
+class Group:
+    def __init__(
+        self,
+        key: Hashable,
+        start: str,
+        events: Callable[[str], AsyncIterator[Any]],
+        execute: Callable[[Any], Awaitable[str | None]],
+        dissolves: Callable[[Any], bool],
+        on_end: Callable[["Group"], None],
+    ) -> None:
+        self.key = key
+        self.cursor = start
+        self.members: set[Member] = set()
+        self._events = events
+        self._execute = execute
+        self._dissolves = dissolves
+        self._on_end = on_end
+        self._task = asyncio.create_task(self._run(), name=f"group-{key!r:.40}")
+
+    def join(self, sink: Sink) -> Member:
+        member = Member(sink, self.cursor)
+        self.members.add(member)
+        return member
+
+    def leave(self, member: Member) -> None:
+        self.members.discard(member)
+        if not self.members:
+            self._end()
+
+    def _end(self) -> None:
+        self._on_end(self)
+        for member in self.members:
+            member.dissolve()
+        self.members.clear()
+        if asyncio.current_task() is not self._task:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        try:
+            async for payload in self._events(self.cursor):
+                if self._dissolves(payload):
+                    break
+                payload_json = await self._execute(payload)
+                if payload_json is None:
+                    break
+                for member in list(self.members):
+                    if not member.offer(payload.cursor, payload_json):
+                        self.members.discard(member)
+                        member.dissolve()
+                self.cursor = payload.cursor
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("subscription group %r failed; members carry on alone", self.key)
+        self._end()
+
+
+class Groups:
+    """The groups of one instance, by key."""
+
+    def __init__(self) -> None:
+        self._groups: dict[Hashable, Group] = {}
+
+    @asynccontextmanager
+    async def member(
+        self,
+        key: Hashable,
+        sink: Sink,
+        *,
+        start: Callable[[], Awaitable[str]],
+        events: Callable[[str], AsyncIterator[Any]],
+        execute: Callable[[Any], Awaitable[str | None]],
+        dissolves: Callable[[Any], bool],
+    ) -> AsyncIterator[Member]:
+        """A membership of the group `key`, starting the group (its stream from `start()`)
+        when there is none."""
+        group = self._groups.get(key)
+        if group is None:
+            position = await start()
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = Group(
+                    key, position, events, execute, dissolves, self._forget
+                )
+        member = group.join(sink)
+        metrics.GROUP_MEMBERS.inc()
+        try:
+            yield member
+        finally:
+            metrics.GROUP_MEMBERS.dec()
+            group.leave(member)
+
+    def _forget(self, group: Group) -> None:
+        if self._groups.get(group.key) is group:
+            del self._groups[group.key]
+
+    async def stop(self) -> None:
+        groups, self._groups = list(self._groups.values()), {}
+        for group in groups:
+            group._end()
+            with suppress(asyncio.CancelledError):
+                await group._task
+
+
+async def run_in_group(
+    info: Info,
+    *,
+    events: Callable[[Context, str], AsyncIterator[Any]],
+    dissolves: Callable[[Any], bool],
+) -> str | None:
+    """Runs this websocket subscription as a member of the group of identical ones until the
+    group lets go of it; returns the cursor to carry on after, or None when it cannot join
+    one (not a websocket, fan-out off, or an operation known to read the viewer).
+
+    `events(context, after)` is the stream as an anonymous viewer sees it: the caller vouches
+    that everyone in the group sees the same, except for events `dissolves` picks out."""
+    sink = CURRENT_SINK.get()
+    realtime = info.context.realtime
+    if sink is None:
+        return None
+    anonymous = _anonymous(info.context)
+    executor = FanoutExecutor.for_subscription(info, sink, context=anonymous)
+    if executor is None or realtime.shared.reads_viewer(executor.operation_key):
+        return None
+
+    async def start() -> str:
+        async with realtime.pool.acquire() as connection:
+            return str(await event_log.head(connection))
+
+    async def execute(payload: Any) -> str | None:
+        result = await executor.execute_event(payload)
+        if result.errors or realtime.shared.reads_viewer(executor.operation_key):
+            return None
+        return payload_json(realtime.frames, result.data)
+
+    async with realtime.groups.member(
+        (info.field_name, executor.operation_key),
+        sink,
+        start=start,
+        events=lambda after: events(anonymous, after),
+        execute=execute,
+        dissolves=dissolves,
+    ) as member:
+        resume_after: str = await member.deliver()
+        return resume_after
+
+
+def _anonymous(context: Context) -> Context:
+    """The context of a group's stream: nobody's viewer, fresh loaders."""
+    return dataclasses.replace(
+        context, viewer=None, viewer_id=None, loaders=Loaders(context.sessionmaker, None)
+    )
