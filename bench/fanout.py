@@ -1,8 +1,9 @@
 """Fan-out: N subscribers of one topic on one server process, and how fast sockets subscribe.
 
-`fanout`: N users (distinct accounts) hold `feedEvents` subscriptions on one `momentum serve`
-process; a load generator in its own process (bench/writer.py) writes public posts with plain
-SQL at a fixed rate, and every subscriber receives every post. Measured per N: deliveries/s,
+`fanout`: N users (distinct accounts) hold the same subscription on one `momentum serve`
+process: `postActivity` of one public post (default; a load generator in its own process,
+bench/writer.py, comments on it with plain SQL at a fixed rate) or `feedEvents` (`--field
+feed`; it writes public posts). Every subscriber receives every event. Measured per N: deliveries/s,
 deliveries per server CPU-second (user+system of the server process, relay included), commit
 -> client latency p50/p99 (on a sample of sockets), server RSS per idle subscribed socket, and
 the CPU of the load generator and of the client process. Each N runs with the fan-out engine
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,16 +47,50 @@ subscription($after: String) {
   }
 }
 """
+POST_ACTIVITY = """
+subscription($post: ID!) {
+  postActivity(postId: $post) {
+    cursor type kind commentId likesCount commentsCount
+    comment { content createdAt author { username name } }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Field:
+    """A subscription the scenario can fan out: its GraphQL field, its operation, and how
+    many events one write produces."""
+
+    name: str
+    query: str
+    events_per_write: int
+
+    def content(self, payload: bytes) -> str | None:
+        """The "post <n>" content a frame carries, if any."""
+        event = json.loads(payload)["payload"]["data"][self.name]
+        carrier = event.get("post") or event.get("comment")
+        return carrier["content"] if carrier else None
+
+
+FIELDS = {
+    # A comment logs the post's counter update and the comment: two events per write.
+    "post-activity": Field("postActivity", POST_ACTIVITY, 2),
+    "feed": Field("feedEvents", FEED, 1),
+}
 SAMPLED_SOCKETS = 50
 HANDSHAKES_IN_FLIGHT = 200
 
 
-async def make_users(dsn: str, count: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
-    """An author and `count` subscribers."""
+async def make_users(dsn: str, count: int) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]:
+    """An author, their public post, and `count` subscribers."""
     connection = await asyncpg.connect(dsn)
     author = await connection.fetchval(
         "INSERT INTO users (email, name, username) VALUES ('author@example.com', 'Author', "
         "'author') RETURNING id"
+    )
+    post = await connection.fetchval(
+        "INSERT INTO posts (user_id, content) VALUES ($1, 'Big news') RETURNING id", author
     )
     rows = await connection.fetch(
         "INSERT INTO users (email, name, username) "
@@ -64,7 +100,7 @@ async def make_users(dsn: str, count: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
     )
     await connection.execute("DELETE FROM realtime_events")  # set-up is not news
     await connection.close()
-    return author, [row["id"] for row in rows]
+    return author, post, [row["id"] for row in rows]
 
 
 def tokens_for(users: list[uuid.UUID], settings: Settings) -> list[str]:
@@ -82,19 +118,19 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def active_subscriptions(address: str) -> float:
-    """feedEvents subscriptions running on the server, from its /metrics."""
+async def subscribed(address: str, field: str) -> float:
+    """Subscribers the server feeds, from its /metrics: those running their own stream of
+    the field and those fed by groups."""
     async with httpx.AsyncClient() as client:
         text = (await client.get(f"http://{address}/metrics")).text
-    for line in text.splitlines():
-        if line.startswith('momentum_active_subscriptions{field="feedEvents"}'):
-            return float(line.split()[-1])
-    return 0.0
+    wanted = (f'momentum_active_subscriptions{{field="{field}"}}', "momentum_group_members")
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(wanted))
 
 
 async def open_sockets(
     target: Target,
     tokens: list[str],
+    query: str,
     variables: dict[str, Any],
     sampled: int,
     in_flight: int = HANDSHAKES_IN_FLIGHT,
@@ -105,33 +141,38 @@ async def open_sockets(
     async def one(number: int, token: str) -> wsclient.Socket:
         async with gate:
             return await wsclient.subscribe(
-                host, int(port), token, FEED, variables, keep_frames=number < sampled
+                host, int(port), token, query, variables, keep_frames=number < sampled
             )
 
     return list(await asyncio.gather(*(one(n, t) for n, t in enumerate(tokens))))
 
 
-async def settle(address: str, expected: int) -> None:
-    """Waits until the server runs all the subscriptions (polled from /metrics)."""
+async def settle(address: str, field: str, expected: int) -> None:
+    """Waits until the server feeds all the subscriptions (polled from /metrics)."""
     async with asyncio.timeout(120):
-        while await active_subscriptions(address) < expected:
+        while await subscribed(address, field) < expected:
             await asyncio.sleep(0.2)
 
 
-def latencies_ms(sockets: list[wsclient.Socket], committed: dict[int, float]) -> list[float]:
+def latencies_ms(
+    sockets: list[wsclient.Socket], field: Field, committed: dict[int, float]
+) -> list[float]:
     values = []
     for socket in sockets:
         for received, payload in socket.frames:
-            content = json.loads(payload)["payload"]["data"]["feedEvents"]["post"]["content"]
-            values.append((received - committed[int(content.split()[1])]) * 1000)
+            content = field.content(payload)
+            if content is not None:
+                values.append((received - committed[int(content.split()[1])]) * 1000)
     return values
 
 
 async def fanout_row(
     database_url: str,
     author: uuid.UUID,
+    post: uuid.UUID,
     tokens: list[str],
     *,
+    field: Field,
     shared: bool,
     rate: float,
     seconds: float,
@@ -141,8 +182,9 @@ async def fanout_row(
         server = psutil.Process(target.process.pid)
         await asyncio.sleep(1.0)  # the server's own start-up work (relay election) settles
         rss_before = server.memory_info().rss
-        sockets = await open_sockets(target, tokens, {}, SAMPLED_SOCKETS)
-        await settle(target.address, len(tokens))
+        variables = {"post": str(post)} if field.name == "postActivity" else {}
+        sockets = await open_sockets(target, tokens, field.query, variables, SAMPLED_SOCKETS)
+        await settle(target.address, field.name, len(tokens))
         rss_after = server.memory_info().rss
         server_cpu, client_cpu = cpu_seconds(server), own_cpu_seconds()
         print(f"{len(tokens)} subscribed; writing", file=sys.stderr, flush=True)
@@ -150,6 +192,7 @@ async def fanout_row(
         writer = subprocess.Popen(
             [
                 *(sys.executable, "-m", "bench.writer", database_url, str(author)),
+                *(("--post", str(post)) if field.name == "postActivity" else ()),
                 *("--rate", str(rate), "--seconds", str(seconds)),
             ],
             stdout=subprocess.PIPE,
@@ -157,7 +200,7 @@ async def fanout_row(
         output, _ = await asyncio.to_thread(writer.communicate)
         lines = [json.loads(line) for line in output.decode().splitlines()]
         committed = {line["seq"]: line["committed"] for line in lines if "seq" in line}
-        expected = len(committed) * len(sockets)
+        expected = len(committed) * field.events_per_write * len(sockets)
         deadline = time.monotonic() + 60
         while sum(s.nexts for s in sockets) < expected and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -165,13 +208,13 @@ async def fanout_row(
         delivered = sum(s.nexts for s in sockets)
         server_used = cpu_seconds(server) - server_cpu
         client_used = own_cpu_seconds() - client_cpu
-        latencies = latencies_ms(sockets[:SAMPLED_SOCKETS], committed)
+        latencies = latencies_ms(sockets[:SAMPLED_SOCKETS], field, committed)
         for socket in sockets:
             socket.close()
     return {
         "engine": "shared" if shared else "per-subscriber",
         "subscribers": len(tokens),
-        "events": len(committed),
+        "events": len(committed) * field.events_per_write,
         "delivered": f"{delivered}/{expected}",
         "deliveries_per_s": round(delivered / elapsed),
         "deliveries_per_server_cpu_s": round(delivered / server_used),
@@ -184,9 +227,11 @@ async def fanout_row(
     }
 
 
-async def fanout(subscribers: list[int], rate: float, seconds: float, before: list[int]) -> None:
+async def fanout(
+    field: Field, subscribers: list[int], rate: float, seconds: float, before: list[int]
+) -> None:
     async with fresh_database() as database_url:
-        author, users = await make_users(database_url, max(subscribers))
+        author, post, users = await make_users(database_url, max(subscribers))
         settings = Settings(database_url=database_url, redis_url=REDIS_URL)
         rows = []
         for count in subscribers:
@@ -194,17 +239,26 @@ async def fanout(subscribers: list[int], rate: float, seconds: float, before: li
             for shared in (False, True) if count in before else (True,):
                 rows.append(
                     await fanout_row(
-                        database_url, author, tokens, shared=shared, rate=rate, seconds=seconds
+                        database_url,
+                        author,
+                        post,
+                        tokens,
+                        field=field,
+                        shared=shared,
+                        rate=rate,
+                        seconds=seconds,
                     )
                 )
                 print(rows[-1], flush=True)
+    writes = "comments on one public post" if field.name == "postActivity" else "public posts"
     print(
         results_file.write(
-            "fanout",
-            f"Fan-out: feedEvents subscribers of one topic, {rate:g} posts/s for {seconds:g} s",
+            f"fanout_{field.name}",
+            f"Fan-out: {field.name} subscribers of one topic, {rate:g} writes/s for {seconds:g} s",
             rows,
             {
-                "load": "posts written with plain SQL by bench/writer.py in its own process",
+                "load": f"{writes} written with plain SQL by bench/writer.py in its own process",
+                "events": f"{field.events_per_write} per write",
                 "latency": f"commit -> client, sampled on {SAMPLED_SOCKETS} sockets",
                 "server": "one `momentum serve` process (relay included)",
             },
@@ -214,7 +268,7 @@ async def fanout(subscribers: list[int], rate: float, seconds: float, before: li
 
 async def connect_storm(sockets: int, concurrency: int) -> None:
     async with fresh_database() as database_url:
-        author, users = await make_users(database_url, sockets)
+        author, _, users = await make_users(database_url, sockets)
         settings = Settings(database_url=database_url, redis_url=REDIS_URL)
         tokens = tokens_for(users, settings)
         rows = []
@@ -230,7 +284,7 @@ async def connect_storm(sockets: int, concurrency: int) -> None:
             server = psutil.Process(target.process.pid)
             server_cpu = cpu_seconds(server)
             started = time.monotonic()
-            opened = await open_sockets(target, tokens, variables, 0, concurrency)
+            opened = await open_sockets(target, tokens, FEED, variables, 0, concurrency)
             async with asyncio.timeout(120):
                 await asyncio.gather(*(socket.first_next.wait() for socket in opened))
             elapsed = time.monotonic() - started
@@ -267,6 +321,7 @@ def main(arguments: list[str]) -> None:
         default=[1000, 5000],
         help="subscriber counts also run with the engine off",
     )
+    fan.add_argument("--field", choices=sorted(FIELDS), default="post-activity")
     fan.add_argument("--rate", type=float, default=5)
     fan.add_argument("--seconds", type=float, default=20)
     storm = scenarios.add_parser("connect-storm")
@@ -274,7 +329,15 @@ def main(arguments: list[str]) -> None:
     storm.add_argument("--concurrency", type=int, default=HANDSHAKES_IN_FLIGHT)
     options = parser.parse_args(arguments)
     if options.scenario == "fanout":
-        asyncio.run(fanout(options.subscribers, options.rate, options.seconds, options.before))
+        asyncio.run(
+            fanout(
+                FIELDS[options.field],
+                options.subscribers,
+                options.rate,
+                options.seconds,
+                options.before,
+            )
+        )
     else:
         asyncio.run(connect_storm(options.sockets, options.concurrency))
 
