@@ -20,7 +20,7 @@ import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from graphql import DocumentNode, ExecutionResult
@@ -34,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from gql.context import Context, Info
+from gql.instrumentation import TRANSPORT_SEND
 from gql.loaders import Loaders
 from subscriptions import metrics
 from subscriptions.rows import Stale, outcome, produce
@@ -238,17 +239,57 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
 @dataclass(frozen=True)
 class Sink:
     """Where a websocket operation's frames go: its id, its protocol's data message type
-    ("next" or, in legacy graphql-ws, "data"), its raw variables, and the socket."""
+    ("next" or, in legacy graphql-ws, "data"), its raw variables, and the socket.
+
+    `writable()` is true when a frame can be written at once, without waiting for a slow
+    client; `write_now` then writes it through the server's own send (uvicorn's, whose
+    `writable` event tells when its transport is paused). Elsewhere writable() is false."""
 
     operation_id: str
     message_type: str
     variables: dict[str, Any] | None
     send_text: Callable[[str], Awaitable[None]]
     is_open: Callable[[], bool]
+    writable: Callable[[], bool] = lambda: False
+    write_now: Callable[[str], Awaitable[None]] | None = None
+    prefix: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        operation = json.dumps(self.operation_id)
+        object.__setattr__(
+            self, "prefix", f'{{"id":{operation},"type":"{self.message_type}","payload":'
+        )
 
     def frame(self, payload_json: str) -> str:
-        operation = json.dumps(self.operation_id)
-        return f'{{"id":{operation},"type":"{self.message_type}","payload":{payload_json}}}'
+        return self.prefix + payload_json + "}"
+
+    @classmethod
+    def of(
+        cls,
+        adapter: object,
+        operation_id: str,
+        message_type: str,
+        variables: dict[str, Any] | None,
+        is_open: Callable[[], bool],
+    ) -> "Sink":
+        assert isinstance(adapter, ASGIWebSocketAdapter)
+        send = adapter.ws.scope.get(TRANSPORT_SEND)
+        ready = getattr(getattr(send, "__self__", None), "writable", None)
+        if send is None or not isinstance(ready, asyncio.Event):
+            return cls(operation_id, message_type, variables, adapter.ws.send_text, is_open)
+
+        async def write_now(text: str) -> None:
+            await send({"type": "websocket.send", "text": text})
+
+        return cls(
+            operation_id,
+            message_type,
+            variables,
+            adapter.ws.send_text,
+            is_open,
+            ready.is_set,
+            write_now,
+        )
 
 
 CURRENT_SINK: ContextVar[Sink | None] = ContextVar("momentum_operation_sink", default=None)
@@ -258,14 +299,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, telling each operation's resolvers where its frames go."""
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        adapter = self.websocket
-        assert isinstance(adapter, ASGIWebSocketAdapter)
         CURRENT_SINK.set(
-            Sink(
+            Sink.of(
+                self.websocket,
                 operation.id,
                 "next",
                 operation.variables,
-                adapter.ws.send_text,
                 lambda: not operation.completed,
             )
         )
@@ -282,15 +321,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        adapter = self.websocket
-        assert isinstance(adapter, ASGIWebSocketAdapter)
         CURRENT_SINK.set(
-            Sink(
-                operation_id,
-                "data",
-                variables,
-                adapter.ws.send_text,
-                lambda: operation_id in self.tasks,
+            Sink.of(
+                self.websocket, operation_id, "data", variables, lambda: operation_id in self.tasks
             )
         )
         await super().handle_async_results(operation_id, query, operation_name, variables)

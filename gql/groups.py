@@ -42,8 +42,13 @@ class Member:
     cursor: str
     frames: deque[tuple[str, str]] = field(default_factory=deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
-    resume_after: str | None = None
     dissolved: bool = False
+    sending: bool = False
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or being written: a frame may go straight to the socket."""
+        return not self.frames and not self.sending
 
     def offer(self, cursor: str, payload_json: str) -> bool:
         """Queues a frame; False when the member is too far behind (it must leave)."""
@@ -66,8 +71,12 @@ class Member:
             self.ready.clear()
             while self.frames:
                 cursor, payload_json = self.frames.popleft()
-                if self.sink.is_open():
-                    await self.sink.send_text(self.sink.frame(payload_json))
+                self.sending = True
+                try:
+                    if self.sink.is_open():
+                        await self.sink.send_text(self.sink.frame(payload_json))
+                finally:
+                    self.sending = False
                 self.cursor = cursor
             if self.dissolved:
                 return self.cursor
@@ -119,15 +128,30 @@ class Group:
                 if payload_json is None:
                     break
                 for member in list(self.members):
-                    if not member.offer(payload.cursor, payload_json):
-                        self.members.discard(member)
-                        member.dissolve()
+                    await self._give(member, payload.cursor, payload_json)
                 self.cursor = payload.cursor
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("subscription group %r failed; members carry on alone", self.key)
         self._end()
+
+    async def _give(self, member: Member, cursor: str, payload_json: str) -> None:
+        """Writes the frame at once when the member's socket can take it (the common case:
+        no wake-up of its task), else queues it; a member too far behind leaves the group."""
+        write_now = member.sink.write_now
+        if write_now is not None and member.idle and member.sink.writable():
+            if member.sink.is_open():
+                try:
+                    await write_now(member.sink.frame(payload_json))
+                except OSError:  # the client is gone: its operation is ending
+                    self.members.discard(member)
+                    member.dissolve()
+                    return
+            member.cursor = cursor
+        elif not member.offer(cursor, payload_json):
+            self.members.discard(member)
+            member.dissolve()
 
 
 class Groups:

@@ -24,8 +24,12 @@ class OperationTiming(SchemaExtension):
             metrics.OPERATION_SECONDS.labels(operation.value).observe(time.perf_counter() - started)
 
 
+TRANSPORT_SEND = "momentum.transport_send"
+
+
 class SocketCounter:
-    """Counts open websocket connections."""
+    """Counts open websocket connections, and keeps the server's own `send` of each in its
+    scope (under TRANSPORT_SEND): subscription groups write frames through it directly."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,6 +38,7 @@ class SocketCounter:
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
             return
+        scope[TRANSPORT_SEND] = send
         metrics.OPEN_SOCKETS.inc()
         try:
             await self.app(scope, receive, send)
