@@ -149,7 +149,7 @@ async def open_sockets(
 
 async def settle(address: str, field: str, expected: int) -> None:
     """Waits until the server feeds all the subscriptions (polled from /metrics)."""
-    async with asyncio.timeout(120):
+    async with asyncio.timeout(60 + expected / 10):
         while await subscribed(address, field) < expected:
             await asyncio.sleep(0.2)
 
@@ -228,7 +228,12 @@ async def fanout_row(
 
 
 async def fanout(
-    field: Field, subscribers: list[int], rate: float, seconds: float, before: list[int]
+    field: Field,
+    subscribers: list[int],
+    rate: float,
+    seconds: float,
+    before: list[int],
+    label: str,
 ) -> None:
     async with fresh_database() as database_url:
         author, post, users = await make_users(database_url, max(subscribers))
@@ -253,7 +258,7 @@ async def fanout(
     writes = "comments on one public post" if field.name == "postActivity" else "public posts"
     print(
         results_file.write(
-            f"fanout_{field.name}",
+            "_".join(filter(None, ("fanout", field.name, label))),
             f"Fan-out: {field.name} subscribers of one topic, {rate:g} writes/s for {seconds:g} s",
             rows,
             {
@@ -322,7 +327,8 @@ def main(arguments: list[str]) -> None:
         help="subscriber counts also run with the engine off",
     )
     fan.add_argument("--field", choices=sorted(FIELDS), default="post-activity")
-    fan.add_argument("--rate", type=float, default=5)
+    fan.add_argument("--rate", type=float, default=5, help="writes per second")
+    fan.add_argument("--label", default="", help="suffix of the results file's name")
     fan.add_argument("--seconds", type=float, default=20)
     storm = scenarios.add_parser("connect-storm")
     storm.add_argument("--sockets", type=int, default=2000)
@@ -336,6 +342,7 @@ def main(arguments: list[str]) -> None:
                 options.rate,
                 options.seconds,
                 options.before,
+                options.label,
             )
         )
     else:

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,48 +25,68 @@ Value = TypeVar("Value")
 
 
 class Loaders:
-    """A fresh set per request (or per subscription event), so nothing stale is served."""
+    """A fresh set per request (or per subscription event), so nothing stale is served. Each
+    loader is made on first use: a websocket's context holds a set for hours, mostly unused."""
 
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], viewer_id: uuid.UUID | None
     ) -> None:
         self._sessionmaker = sessionmaker
         self.viewer_id = viewer_id
-        self.user_by_id: DataLoader[uuid.UUID, User | None] = self._loader(
-            users_service.users_by_ids, "ids"
-        )
-        self.followers_count_by_user_id: DataLoader[uuid.UUID, int] = self._loader(
-            users_service.followers_counts, "ids"
-        )
-        self.following_count_by_user_id: DataLoader[uuid.UUID, int] = self._loader(
-            users_service.following_counts, "ids"
-        )
-        self.completed_dates_by_goal_id: DataLoader[uuid.UUID, list[date]] = self._loader(
-            goals_service.completed_dates, "goal_ids"
-        )
-        self.categories_by_blog_post_id: DataLoader[uuid.UUID, list[BlogCategory]] = self._loader(
-            blog_service.categories_by_post_ids, "post_ids"
-        )
-        self.tags_by_blog_post_id: DataLoader[uuid.UUID, list[BlogTag]] = self._loader(
-            blog_service.tags_by_post_ids, "post_ids"
-        )
-        self.participant_count_by_challenge_id: DataLoader[uuid.UUID, int] = self._loader(
-            challenges_service.participant_counts, "challenge_ids"
-        )
         self._first_comments: dict[int | None, DataLoader[uuid.UUID, Page[Comment]]] = {}
-        if viewer_id is not None:
-            self.viewer_follows_by_user_id: DataLoader[uuid.UUID, bool] = self._loader(
-                partial(users_service.follows_among, follower_id=viewer_id), "ids"
-            )
-            self.viewer_participation_by_challenge_id: DataLoader[
-                uuid.UUID, ChallengeParticipant | None
-            ] = self._loader(
-                partial(challenges_service.viewer_participations, viewer_id=viewer_id),
-                "challenge_ids",
-            )
-            self.viewer_reaction_by_post_id: DataLoader[uuid.UUID, str | None] = self._loader(
-                partial(social_service.viewer_reactions, viewer_id=viewer_id), "post_ids"
-            )
+
+    @cached_property
+    def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
+        return self._loader(users_service.users_by_ids, "ids")
+
+    @cached_property
+    def followers_count_by_user_id(self) -> DataLoader[uuid.UUID, int]:
+        return self._loader(users_service.followers_counts, "ids")
+
+    @cached_property
+    def following_count_by_user_id(self) -> DataLoader[uuid.UUID, int]:
+        return self._loader(users_service.following_counts, "ids")
+
+    @cached_property
+    def completed_dates_by_goal_id(self) -> DataLoader[uuid.UUID, list[date]]:
+        return self._loader(goals_service.completed_dates, "goal_ids")
+
+    @cached_property
+    def categories_by_blog_post_id(self) -> DataLoader[uuid.UUID, list[BlogCategory]]:
+        return self._loader(blog_service.categories_by_post_ids, "post_ids")
+
+    @cached_property
+    def tags_by_blog_post_id(self) -> DataLoader[uuid.UUID, list[BlogTag]]:
+        return self._loader(blog_service.tags_by_post_ids, "post_ids")
+
+    @cached_property
+    def participant_count_by_challenge_id(self) -> DataLoader[uuid.UUID, int]:
+        return self._loader(challenges_service.participant_counts, "challenge_ids")
+
+    @cached_property
+    def viewer_follows_by_user_id(self) -> DataLoader[uuid.UUID, bool]:
+        return self._loader(partial(users_service.follows_among, follower_id=self._viewer), "ids")
+
+    @cached_property
+    def viewer_participation_by_challenge_id(
+        self,
+    ) -> DataLoader[uuid.UUID, ChallengeParticipant | None]:
+        return self._loader(
+            partial(challenges_service.viewer_participations, viewer_id=self._viewer),
+            "challenge_ids",
+        )
+
+    @cached_property
+    def viewer_reaction_by_post_id(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader(
+            partial(social_service.viewer_reactions, viewer_id=self._viewer), "post_ids"
+        )
+
+    @property
+    def _viewer(self) -> uuid.UUID:
+        """The viewer, for the viewer's own loaders (resolvers check there is one first)."""
+        assert self.viewer_id is not None, "viewer loaders need a signed-in viewer"
+        return self.viewer_id
 
     def first_comments_by_post_id(self, first: int | None) -> DataLoader[uuid.UUID, Page[Comment]]:
         """The first comments of posts; one loader (one batch) per distinct `first`."""

@@ -4,14 +4,17 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -40,6 +43,8 @@ from gql.social.subscriptions import FeedSubscriptions, SocialSubscriptions
 from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 from gql.users.subscriptions import UserSubscriptions
+
+DOCUMENT_CACHE_SIZE = 1000
 
 
 @strawberry.type
@@ -93,12 +98,22 @@ class Subscription(
 
 
 def create_schema(settings: Settings) -> strawberry.Schema:
-    """Extensions are factories, so no state is shared between concurrent requests."""
+    """Extensions are factories, so no state is shared between concurrent requests.
+
+    Parsing and validation are cached per query text (clients send the same few operations
+    over and over, and validating one costs milliseconds): the limit rules are built once
+    here, so the validation of a document under them can be cached. The token limit still
+    applies, since the parse cache parses with the same options."""
+    limits: list[type[ASTValidationRule]] = [
+        depth_limit(settings.max_query_depth, None, None),
+        aliases_limit(settings.max_query_aliases),
+    ]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationTiming,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(limits),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         Authentication,
     ]
     if not settings.introspection_enabled:

@@ -134,21 +134,24 @@ async def test_a_burst_of_100_check_ins_arrives_as_a_few_snapshots_the_last_one_
     assert last["viewerEntry"] == {"rank": 1, "score": 10}
 
 
-async def test_leaving_a_private_challenge_ends_the_subscription_with_not_found(
-    address: str, engine: AsyncEngine, settings: Settings
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE challenge_participants SET status = 'left' "
+        "WHERE challenge_id = :c AND user_id = :u",
+        "UPDATE challenges SET deleted_at = now() WHERE id = :c",
+    ],
+    ids=["member-leaves-private-challenge", "challenge-deleted"],
+)
+async def test_losing_access_ends_the_subscription_with_not_found(
+    address: str, engine: AsyncEngine, settings: Settings, change: str
 ) -> None:
     challenge, people, _ = await runners(engine, settings, 2, visibility="private")
     async with TransportWsClient.connect(address, people[1].token) as client:
         operation = await client.subscribe(UPDATES, {"id": str(challenge)})
         await snapshot(client)
         async with engine.begin() as db:
-            await db.execute(
-                text(
-                    "UPDATE challenge_participants SET status = 'left' "
-                    "WHERE challenge_id = :c AND user_id = :u"
-                ),
-                {"c": challenge, "u": people[1].id},
-            )
+            await db.execute(text(change), {"c": challenge, "u": people[1].id})
         message = await client.message()
 
     assert message["id"] == operation
