@@ -79,6 +79,7 @@ FIELDS = {
     "feed": Field("feedEvents", FEED, 1),
 }
 SAMPLED_SOCKETS = 50
+STALL_SECONDS = 10
 HANDSHAKES_IN_FLIGHT = 200
 
 
@@ -147,11 +148,19 @@ async def open_sockets(
     return list(await asyncio.gather(*(one(n, t) for n, t in enumerate(tokens))))
 
 
-async def settle(address: str, field: str, expected: int) -> None:
-    """Waits until the server feeds all the subscriptions (polled from /metrics)."""
-    async with asyncio.timeout(60 + expected / 10):
-        while await subscribed(address, field) < expected:
-            await asyncio.sleep(0.2)
+async def settle(address: str, field: str, sockets: list[wsclient.Socket]) -> int:
+    """Waits until the server feeds every subscription it did not refuse, or until their
+    number stops growing for STALL_SECONDS (from /metrics); returns that number."""
+    live, stalled_since = 0.0, time.monotonic()
+    while live < sum(not s.failed for s in sockets):
+        await asyncio.sleep(0.2)
+        now_live = await subscribed(address, field)
+        if now_live > live:
+            live, stalled_since = now_live, time.monotonic()
+        elif time.monotonic() - stalled_since > STALL_SECONDS:
+            break
+    # A group's own stream counts as one more running subscription.
+    return min(int(live), sum(not s.failed for s in sockets))
 
 
 def latencies_ms(
@@ -184,7 +193,7 @@ async def fanout_row(
         rss_before = server.memory_info().rss
         variables = {"post": str(post)} if field.name == "postActivity" else {}
         sockets = await open_sockets(target, tokens, field.query, variables, SAMPLED_SOCKETS)
-        await settle(target.address, field.name, len(tokens))
+        live = await settle(target.address, field.name, sockets)
         rss_after = server.memory_info().rss
         server_cpu, client_cpu = cpu_seconds(server), own_cpu_seconds()
         print(f"{len(tokens)} subscribed; writing", file=sys.stderr, flush=True)
@@ -200,7 +209,7 @@ async def fanout_row(
         output, _ = await asyncio.to_thread(writer.communicate)
         lines = [json.loads(line) for line in output.decode().splitlines()]
         committed = {line["seq"]: line["committed"] for line in lines if "seq" in line}
-        expected = len(committed) * field.events_per_write * len(sockets)
+        expected = len(committed) * field.events_per_write * live
         deadline = time.monotonic() + 60
         while sum(s.nexts for s in sockets) < expected and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -213,14 +222,15 @@ async def fanout_row(
             socket.close()
     return {
         "engine": "shared" if shared else "per-subscriber",
-        "subscribers": len(tokens),
+        "subscribers": live,
+        "refused": len(tokens) - live,
         "events": len(committed) * field.events_per_write,
         "delivered": f"{delivered}/{expected}",
         "deliveries_per_s": round(delivered / elapsed),
         "deliveries_per_server_cpu_s": round(delivered / server_used),
         "p50_ms": round(percentile(latencies, 0.5), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
-        "server_rss_kb_per_socket": round((rss_after - rss_before) / len(tokens) / 1024, 1),
+        "server_rss_kb_per_socket": round((rss_after - rss_before) / live / 1024, 1),
         "server_cpu_s": round(server_used, 1),
         "load_generator_cpu_s": round(lines[-1]["cpu_seconds"], 2),
         "client_cpu_s": round(client_used, 1),

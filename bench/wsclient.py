@@ -42,6 +42,7 @@ class Socket(asyncio.Protocol):
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     first_next: asyncio.Event = field(default_factory=asyncio.Event)
     closed: asyncio.Event = field(default_factory=asyncio.Event)
+    failed: bool = False  # the server refused the subscription or ended it
     _buffer: bytearray = field(default_factory=bytearray)
     _upgraded: bool = False
     _transport: asyncio.Transport | None = None
@@ -59,6 +60,7 @@ class Socket(asyncio.Protocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.failed = self.failed or not self.first_next.is_set()
         self.closed.set()
 
     def send(self, message: dict[str, Any]) -> None:
@@ -119,6 +121,8 @@ class Socket(asyncio.Protocol):
                 self.first_next.set()
             elif b"connection_ack" in payload:
                 self.acked.set()
+            elif b'"type":"error"' in payload[:200] or b'"type":"complete"' in payload[:200]:
+                self.failed = True
             elif b'"type":"ping"' in payload:
                 self.send({"type": "pong"})
 
