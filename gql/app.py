@@ -1,6 +1,5 @@
 """The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,10 +35,6 @@ from resolvers.rate_limits import RateLimiter
 log = logging.getLogger(__name__)
 
 
-# "next" in graphql-transport-ws, "data" in the legacy graphql-ws protocol.
-SHARED_MESSAGE_TYPES = ("next", "data")
-
-
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -60,18 +55,6 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         return self.context_for(request, response)
-
-    def encode_json(self, data: object) -> str | bytes:
-        """Websocket messages carrying a shared event result reuse its JSON (see fanout.py):
-        only the operation id is framed around it."""
-        if isinstance(data, dict) and data.get("type") in SHARED_MESSAGE_TYPES:
-            payload = data["payload"]
-            if isinstance(payload, dict) and payload.keys() == {"data"}:
-                encoded = self._realtime.frames.payload(payload["data"])
-                if encoded is not None:
-                    operation = json.dumps(data["id"])
-                    return f'{{"id":{operation},"type":"{data["type"]}","payload":{encoded}}}'
-        return super().encode_json(data)
 
     def context_for(self, request: Request | WebSocket, response: Any = None) -> Context:
         """A fresh context, authenticated by the request's Authorization header (websockets:

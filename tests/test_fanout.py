@@ -57,6 +57,20 @@ async def comment(engine: AsyncEngine, post: dict[str, str], author: Person, con
         )
 
 
+async def fan_and_stranger(
+    engine: AsyncEngine, settings: Settings, author: Person
+) -> tuple[Person, Person]:
+    """Two viewers: one follows the author, the other does not."""
+    async with engine.begin() as db:
+        fan = await person(db, settings)
+        stranger = await person(db, settings)
+        await db.execute(
+            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            {"a": fan.id, "b": author.id},
+        )
+    return fan, stranger
+
+
 async def comment_event(client: TransportWsClient) -> dict[str, Any]:
     """The next postActivity event that carries a comment (skipping the post's counter
     update, which the same transaction logs first)."""
@@ -102,13 +116,7 @@ async def test_viewer_specific_fields_stay_each_viewers_own(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     author, post = await public_post(engine, settings)
-    async with engine.begin() as db:
-        fan = await person(db, settings)
-        stranger = await person(db, settings)
-        await db.execute(
-            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
-            {"a": fan.id, "b": author.id},
-        )
+    fan, stranger = await fan_and_stranger(engine, settings, author)
     async with (
         TransportWsClient.connect(address, fan.token) as fan_client,
         TransportWsClient.connect(address, stranger.token) as stranger_client,
@@ -187,13 +195,7 @@ async def test_a_group_hands_viewer_specific_operations_back_to_each_viewer(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     author, post = await public_post(engine, settings)
-    async with engine.begin() as db:
-        fan = await person(db, settings)
-        stranger = await person(db, settings)
-        await db.execute(
-            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
-            {"a": fan.id, "b": author.id},
-        )
+    fan, stranger = await fan_and_stranger(engine, settings, author)
     members = counter(metrics.GROUP_MEMBERS)
     async with (
         TransportWsClient.connect(address, fan.token) as fan_client,
@@ -214,13 +216,7 @@ async def test_when_a_grouped_post_turns_private_only_those_who_may_see_it_keep_
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     author, post = await public_post(engine, settings)
-    async with engine.begin() as db:
-        fan = await person(db, settings)
-        stranger = await person(db, settings)
-        await db.execute(
-            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
-            {"a": fan.id, "b": author.id},
-        )
+    fan, stranger = await fan_and_stranger(engine, settings, author)
     members = counter(metrics.GROUP_MEMBERS)
     async with (
         TransportWsClient.connect(address, fan.token) as fan_client,

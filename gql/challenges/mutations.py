@@ -50,8 +50,8 @@ def _plain(fields: dict[str, object]) -> dict[str, object]:
         name: value.value if isinstance(value, ChallengeVisibility) else value
         for name, value in fields.items()
     }
-    if plain.get("timezone", "") is None and "timezone" in plain:
-        del plain["timezone"]
+    if plain.get("timezone") is None:
+        plain.pop("timezone", None)
     return plain
 
 

@@ -58,11 +58,12 @@ class ChallengeQueries:
         count = leaderboards.entry_count(first)
         challenge_uuid = parse_id(challenge_id, field="challengeId")
         async with info.context.sessionmaker() as session:
-            ranking = await leaderboards.read_ranking(
-                session=session, challenge_id=challenge_uuid, first=count
-            )
             await challenges_service.get_challenge(
                 session=session, viewer_id=viewer.id, challenge_id=challenge_uuid
+            )
+        async with info.context.sessionmaker() as session:
+            ranking = await leaderboards.read_ranking(
+                session=session, challenge_id=challenge_uuid, first=count
             )
             standings = await leaderboards.standings_of(
                 session=session, challenge_id=challenge_uuid, user_ids=[viewer.id]
