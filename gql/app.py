@@ -1,8 +1,11 @@
 """The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import redis.asyncio as redis
@@ -11,24 +14,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.types.unset import UNSET, UnsetType
 
+from gql.close_codes import CloseCode
+from gql.connection_limits import TooManyConnections
 from gql.context import Context, build_context
-from gql.fanout import LegacyWSHandler, TransportWSHandler
 from gql.health import healthz, metrics_endpoint, readyz_endpoint
 from gql.instrumentation import SocketCounter
 from gql.realtime import Realtime
+from gql.refusals import error_response, refuse_socket
 from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
-from gql.sessions import guarded_socket, start_guard
 from gql.settings import Settings
 from gql.sse import sse_endpoint
+from gql.websockets import (
+    SOCKET,
+    LegacyWSHandler,
+    Refusal,
+    TransportWSHandler,
+    end_socket,
+    socket_scope,
+)
 from models.db import create_engine, create_sessionmaker
 from resolvers.rate_limits import RateLimiter
 
@@ -36,6 +45,9 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(
         self,
         settings: Settings,
@@ -45,9 +57,7 @@ class GraphQLApp(GraphQL[Context, None]):
         **options: Any,
     ) -> None:
         super().__init__(create_schema(settings), **options)
-        if settings.shared_execution:
-            self.graphql_transport_ws_handler_class = TransportWSHandler
-            self.graphql_ws_handler_class = LegacyWSHandler
+        self.connection_init_wait_timeout = timedelta(seconds=settings.ws_init_timeout_seconds)
         self._sessionmaker = sessionmaker
         self._tokens = settings.token_policy
         self._limiter = limiter
@@ -58,7 +68,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def context_for(self, request: Request | WebSocket, response: Any = None) -> Context:
         """A fresh context, authenticated by the request's Authorization header (websockets:
-        replaced by connection_init's payload in on_ws_connect)."""
+        by connection_init's payload, in accept_socket)."""
         return build_context(
             request=request,
             response=response,
@@ -66,15 +76,22 @@ class GraphQLApp(GraphQL[Context, None]):
             tokens=self._tokens,
             limiter=self._limiter,
             realtime=self._realtime,
-            authorization=request.headers.get("authorization"),
+            authorization=None
+            if isinstance(request, WebSocket)
+            else request.headers.get("authorization"),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
             return
-        async with guarded_socket():
-            await super().__call__(scope, receive, send)
+        client = scope.get("client")
+        try:
+            with self._realtime.connections.address(client[0] if client else None):
+                async with socket_scope():
+                    await super().__call__(scope, receive, send)
+        except TooManyConnections as refused:
+            await refuse_socket(scope, receive, send, refused.message)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As Strawberry does, but requests it refuses (bad JSON, unknown operation name...)
@@ -83,24 +100,49 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             response = await self.run(request)
         except HTTPException as refused:
-            code = "NOT_FOUND" if refused.status_code == 404 else "BAD_USER_INPUT"
-            error = {"message": refused.reason, "extensions": {"code": code}}
-            response = JSONResponse({"errors": [error]}, status_code=refused.status_code)
+            response = error_response(refused.status_code, refused.reason)
         await response(scope, receive, send)
 
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Websockets authenticate with `{"authorization": "Bearer ..."}` in connection_init.
-        A bad token, or a disabled account, is refused (the protocol's 4403); a good one gets
-        a session guard (see gql/sessions.py)."""
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON too deeply nested for the parser is malformed JSON, not a server error."""
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
+
+    def parse_json(self, data: str | bytes) -> Any:
+        body = super().parse_json(data)
+        if not isinstance(body, dict | list):
+            raise HTTPException(400, "the body must be a JSON object: {query, variables}")
+        return body
+
+    async def accept_socket(self, context: Context) -> Refusal | None:
+        """Authenticates a socket from its connection_init payload
+        (`{"authorization": "Bearer ..."}`). A signed-in socket takes its place in the
+        account's connection limit and gets its account guard before the account is read, so
+        a disable landing at any moment after this read still ends it."""
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
         context.authenticate_with(authorization if isinstance(authorization, str) else None)
+        if context.credentials_error is not None:
+            return CloseCode.FORBIDDEN, "Forbidden"
+        if context.viewer_id is None or context.token_expires_at is None:
+            return None
+        held = SOCKET.get()
+        assert held is not None, "accept_socket runs inside socket_scope"
+        try:
+            held.enter_context(self._realtime.connections.user(context.viewer_id))
+        except TooManyConnections as refused:
+            return CloseCode.TOO_MANY_CONNECTIONS, refused.message
+        await held.enter_async_context(
+            self._realtime.accounts.guard(
+                context.viewer_id, context.token_expires_at, partial(end_socket, context)
+            )
+        )
         await context.authenticate()
         if context.credentials_error is not None:
-            raise ConnectionRejectionError
-        start_guard(context)
-        unset: UnsetType = UNSET
-        return unset
+            return CloseCode.FORBIDDEN, "Forbidden"
+        return None
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -148,7 +190,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/metrics", metrics_endpoint(realtime, settings.readiness_timeout_seconds)),
             Route(
                 "/graphql/stream",
-                sse_endpoint(graphql.schema, graphql.context_for),  # type: ignore[arg-type]
+                sse_endpoint(graphql.schema, graphql.context_for, realtime),  # type: ignore[arg-type]
                 methods=["POST"],
             ),
             Route("/graphql", graphql),

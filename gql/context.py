@@ -38,6 +38,7 @@ class Context:
     credentials_error: Unauthenticated | None = None
     viewer: User | None = None
     connection_params: dict[str, object] | None = None
+    connection_authenticated: bool = False
     token_expires_at: datetime | None = None
     session_events: "asyncio.Queue[str]" = field(default_factory=asyncio.Queue, repr=False)
     _staff_role: str | None = field(default=None, repr=False)
@@ -64,11 +65,16 @@ class Context:
         return self.viewer
 
     def authenticate_with(self, authorization: str | None) -> None:
-        """Takes the credentials a websocket sent in connection_init."""
+        """Takes the credentials a websocket sent in connection_init: once per socket, so what
+        a socket was authenticated as never changes."""
+        if self.connection_authenticated:
+            raise RuntimeError("a socket's credentials are taken once")
+        self.connection_authenticated = True
         claims, self.credentials_error = credentials(authorization, self.tokens)
         self.viewer_id = claims.user_id if claims else None
         self.token_expires_at = claims.expires_at if claims else None
         self.viewer = None
+        self.loaders = Loaders(self.sessionmaker, self.viewer_id)
 
     async def authenticate(self) -> None:
         """Loads the token's user; an unknown or disabled user invalidates the credentials."""

@@ -12,7 +12,9 @@ log = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "Internal server error"
 TOO_COMPLEX = re.compile(
-    r"exceeds maximum operation depth|aliases found\. Allowed|more than \d+ tokens", re.I
+    r"exceeds maximum operation depth|aliases found\. Allowed|more than \d+ tokens"
+    r"|Maximum introspection depth exceeded",
+    re.I,
 )
 
 

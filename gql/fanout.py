@@ -27,11 +27,6 @@ from graphql import DocumentNode, ExecutionResult
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-)
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from gql.context import Context, Info
 from gql.instrumentation import TRANSPORT_SEND
@@ -293,40 +288,6 @@ class Sink:
 
 
 CURRENT_SINK: ContextVar[Sink | None] = ContextVar("momentum_operation_sink", default=None)
-
-
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, telling each operation's resolvers where its frames go."""
-
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
-        CURRENT_SINK.set(
-            Sink.of(
-                self.websocket,
-                operation.id,
-                "next",
-                operation.variables,
-                lambda: not operation.completed,
-            )
-        )
-        await super().run_operation(operation)
-
-
-class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
-    """Legacy graphql-ws, telling each operation's resolvers where its frames go."""
-
-    async def handle_async_results(
-        self,
-        operation_id: str,
-        query: str,
-        operation_name: str | None,
-        variables: dict[str, object] | None,
-    ) -> None:
-        CURRENT_SINK.set(
-            Sink.of(
-                self.websocket, operation_id, "data", variables, lambda: operation_id in self.tasks
-            )
-        )
-        await super().handle_async_results(operation_id, query, operation_name, variables)
 
 
 Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])

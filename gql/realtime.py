@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gql.connection_limits import ConnectionLimits
 from gql.fanout import Frames, SharedExecutions
 from gql.groups import Groups
 from gql.settings import Settings
 from models.db import asyncpg_dsn
 from subscriptions import metrics
+from subscriptions.accounts import AccountGuards
 from subscriptions.hub import Hub
 from subscriptions.leaderboards import Boards
 from subscriptions.redis_backend import SupervisedRedisBackend
@@ -36,6 +38,8 @@ class Realtime:
     shared: SharedExecutions = field(init=False, default_factory=SharedExecutions)
     frames: Frames = field(init=False, default_factory=Frames)
     groups: Groups = field(init=False, default_factory=Groups)
+    accounts: AccountGuards = field(init=False)
+    connections: ConnectionLimits = field(init=False)
     _relay_task: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -53,6 +57,10 @@ class Realtime:
             self.sessionmaker,
             per_second=self.settings.leaderboard_snapshots_per_second,
         )
+        self.connections = ConnectionLimits(
+            per_user=self.settings.max_connections_per_user,
+            per_address=self.settings.max_connections_per_address,
+        )
         if self.settings.relay:
             self.relay = relay_for(self.settings, self.backend)
 
@@ -62,6 +70,8 @@ class Realtime:
             asyncpg_dsn(self.settings.database_url), min_size=0, max_size=5
         )
         await self.hub.start()
+        self.accounts = AccountGuards(self.hub, self.pool)
+        self.accounts.start()
         if self.relay is not None:
             self._relay_task = asyncio.create_task(self.relay.run(), name="relay")
 
@@ -73,6 +83,7 @@ class Realtime:
                 await self._relay_task
         await self.boards.stop()
         await self.groups.stop()
+        await self.accounts.stop()
         await self.hub.stop()
         await self.pool.close()
 

@@ -4,14 +4,13 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, MaxIntrospectionDepthRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
@@ -35,6 +34,7 @@ from gql.instrumentation import OperationTiming
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
+from gql.query_limits import DOCUMENT_CACHE_SIZE, RequestLimits
 from gql.scalars import BIG_INT, BigInt
 from gql.settings import Settings
 from gql.social.mutations import SocialMutations
@@ -43,8 +43,6 @@ from gql.social.subscriptions import FeedSubscriptions, SocialSubscriptions
 from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 from gql.users.subscriptions import UserSubscriptions
-
-DOCUMENT_CACHE_SIZE = 1000
 
 
 @strawberry.type
@@ -104,16 +102,18 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     over and over, and validating one costs milliseconds): the limit rules are built once
     here, so the validation of a document under them can be cached. The token limit still
     applies, since the parse cache parses with the same options."""
+    query_limits = settings.query_limits
     limits: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth, None, None),
         aliases_limit(settings.max_query_aliases),
+        MaxIntrospectionDepthRule,
     ]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationTiming,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(limits),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: RequestLimits(query_limits),
         Authentication,
     ]
     if not settings.introspection_enabled:

@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gql.query_limits import Limits
 from resolvers.rate_limits import Limit
 from resolvers.tokens import TokenPolicy
 
@@ -55,6 +56,13 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2, le=100)
     max_query_aliases: int = Field(default=30, ge=1, le=1000)
     max_query_tokens: int = Field(default=3000, ge=100, le=100_000)
+    max_query_fields: int = Field(
+        default=1000, ge=10, le=100_000, description="field selections, fragments expanded"
+    )
+    max_query_field_pairs: int = Field(
+        default=5000, ge=0, le=1_000_000, description="pairs of same-path fields to compare"
+    )
+    max_query_cost: int = Field(default=10_000, ge=1, le=10_000_000, description="cost points")
     redis_prefix: str = Field(default="momentum:", description="prefix of every Redis key")
     rate_limit_post: str = Field(default="20/60", description="COUNT/SECONDS per user")
     rate_limit_comment: str = "60/60"
@@ -67,6 +75,18 @@ class Settings(BaseSettings):
     event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")
     subscriber_queue_size: int = Field(default=1000, ge=10, le=100_000)
     max_subscriptions_per_socket: int = Field(default=50, ge=1, le=1000)
+    max_connections_per_user: int = Field(
+        default=20, ge=1, le=10_000, description="sockets and SSE streams per account"
+    )
+    max_connections_per_address: int = Field(
+        default=256, ge=1, le=1_000_000, description="sockets and SSE streams per client address"
+    )
+    ws_init_timeout_seconds: float = Field(
+        default=10, gt=0, le=300, description="time a new socket has to send connection_init"
+    )
+    max_replay_events: int = Field(
+        default=1000, ge=1, le=100_000, description="events replayed on resume before RESYNC"
+    )
     shared_execution: bool = Field(
         default=True, description="execute and serialize each event once for all subscribers"
     )
@@ -133,6 +153,14 @@ class Settings(BaseSettings):
     def introspection_enabled(self) -> bool:
         """GraphiQL needs introspection, so it follows GraphiQL unless set."""
         return self.graphiql_enabled if self.introspection is None else self.introspection
+
+    @property
+    def query_limits(self) -> Limits:
+        return Limits(
+            max_fields=self.max_query_fields,
+            max_field_pairs=self.max_query_field_pairs,
+            max_cost=self.max_query_cost,
+        )
 
     @property
     def token_policy(self) -> TokenPolicy:

@@ -1,26 +1,34 @@
-"""GraphQL subscriptions over Server-Sent Events, for clients that cannot hold websockets.
+"""GraphQL over Server-Sent Events, for clients that cannot hold websockets.
 
 POST /graphql/stream with `Accept: text/event-stream`, `Authorization: Bearer <token>` and a
 JSON body {query, variables, operationName}. Each result is an `event: next` whose data is
-the GraphQL response; the stream ends with `event: complete`. Resume after a reconnect with
-the last cursor as `after`, exactly as over websockets. When the account is disabled or
-the token expires the stream ends with an `event: end` frame carrying the websocket close
-code (4001, 4002) and a reason.
+the GraphQL response; the stream ends with `event: complete` (a query or mutation: one
+`next`, then `complete`). When the account is disabled or the token expires the stream ends
+with an `event: end` frame carrying the websocket close code (4001, 4002) and a reason,
+then `complete`. A stream holds a connection of its account and address (the same limits as
+websockets) and releases everything it holds however it ends: client gone, error, expiry,
+server stop.
 """
 
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
 from typing import Any
 
 import strawberry
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
+from gql.close_codes import CloseCode
+from gql.connection_limits import TooManyConnections
 from gql.context import Context
-from gql.sessions import guard
+from gql.endings import end_connection
+from gql.realtime import Realtime
+from gql.refusals import error_response
 
 
 def _frame(event: str, result: ExecutionResult | None) -> str:
@@ -32,76 +40,120 @@ def _frame(event: str, result: ExecutionResult | None) -> str:
     return f"event: {event}\ndata: {json.dumps(payload)}\n\n"
 
 
-def _refused(message: str) -> JSONResponse:
-    error = {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
-    return JSONResponse({"errors": [error]}, status_code=400)
+def _end_frame(code: CloseCode, reason: str) -> str:
+    data = json.dumps({"code": int(code), "reason": reason})
+    return f"event: end\ndata: {data}\n\n"
 
 
-async def _guarded(
-    context: Context, results: AsyncGenerator[ExecutionResult, None]
-) -> AsyncIterator[str]:
-    """The stream's frames until it ends, or until the session guard ends it (account
-    disabled: an `end` frame with code 4001; token expired: 4002, as websockets' close codes)."""
-    ended: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
-
-    async def end(code: int, reason: str) -> None:
-        ended.put_nowait((code, reason))
-
-    guard_task = asyncio.create_task(guard(context, end)) if context.viewer_id else None
-    waiting_end = asyncio.ensure_future(ended.get())
+async def _frames(
+    results: AsyncGenerator[Any, None], ending: "asyncio.Future[tuple[CloseCode, str]]"
+) -> AsyncGenerator[str, None]:
+    """The stream's frames until it completes or the account guard ends it. The next result
+    is awaited in a task of its own so the guard can interrupt the wait; that task is
+    cancelled and awaited before the results are closed (closing a generator another task is
+    still running raises, and would skip its cleanup)."""
+    pending: asyncio.Future[Any] | None = None
     try:
         while True:
-            following = asyncio.ensure_future(anext(results))
-            await asyncio.wait({following, waiting_end}, return_when=asyncio.FIRST_COMPLETED)
-            if not following.done():
-                following.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await following  # the generator must stop running before aclose()
-                code, reason = waiting_end.result()
-                yield f"event: end\ndata: {json.dumps({'code': code, 'reason': reason})}\n\n"
-                return
+            pending = asyncio.ensure_future(anext(results))
+            await asyncio.wait((pending, ending), return_when=asyncio.FIRST_COMPLETED)
+            if not pending.done():
+                yield _end_frame(*ending.result())
+                break
             try:
-                yield _frame("next", following.result())
+                result = pending.result()
             except StopAsyncIteration:
-                return
+                break
+            yield _frame("next", result)
+        yield _frame("complete", None)
     finally:
-        waiting_end.cancel()
-        if guard_task is not None:
-            guard_task.cancel()
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending
         await results.aclose()
 
 
-def sse_endpoint(
-    schema: strawberry.Schema, make_context: Callable[[Request], Context]
-) -> Callable[[Request], Any]:
-    async def stream(request: Request) -> Response:
+class _Stream:
+    """The streaming response, and everything the stream holds, released when the response
+    ends in any way (even before its first frame)."""
+
+    def __init__(self, frames: AsyncGenerator[str, None], held: contextlib.AsyncExitStack) -> None:
+        self._frames = frames
+        self._held = held
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            body = await request.json()
-        except ValueError:
-            return _refused("the body must be JSON: {query, variables, operationName}")
-        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            return _refused("the body must be JSON with a `query` string")
-        variables = body.get("variables")
+            response = StreamingResponse(
+                self._frames,
+                media_type="text/event-stream",
+                headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+            )
+            await response(scope, receive, send)
+        finally:
+            await self._frames.aclose()
+            await self._held.aclose()
+
+
+def _request_fields(body: object) -> tuple[str, dict[str, Any] | None, str | None] | str:
+    """(query, variables, operationName) of a request body, or what is wrong with it."""
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return "the body must be a JSON object with a `query` string"
+    variables = body.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return "`variables` must be an object"
+    name = body.get("operationName")
+    if name is not None and not isinstance(name, str):
+        return "`operationName` must be a string"
+    return body["query"], variables, name
+
+
+def sse_endpoint(
+    schema: strawberry.Schema, make_context: Callable[[Request], Context], realtime: Realtime
+) -> Callable[[Request], Any]:
+    async def stream(request: Request) -> Response | _Stream:
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, RecursionError):
+            return error_response(400, "the body must be JSON: {query, variables, operationName}")
+        fields = _request_fields(body)
+        if isinstance(fields, str):
+            return error_response(400, fields)
+        query, variables, operation_name = fields
         context = make_context(request)
-        result = await schema.subscribe(
-            body["query"],
-            variable_values=variables if isinstance(variables, dict) else None,
-            context_value=context,
-            operation_name=body.get("operationName"),
+        if context.credentials_error is not None:
+            return error_response(401, context.credentials_error.message)
+        results = await schema.stream(
+            query, variable_values=variables, context_value=context, operation_name=operation_name
         )
+        held = contextlib.AsyncExitStack()
+        ending: asyncio.Future[tuple[CloseCode, str]] = asyncio.get_running_loop().create_future()
 
-        async def frames() -> AsyncIterator[str]:
-            if isinstance(result, ExecutionResult):
-                yield _frame("next", result)
-            else:
-                async for frame in _guarded(context, result):
-                    yield frame
-            yield _frame("complete", None)
+        async def close(code: CloseCode, reason: str) -> None:
+            if not ending.done():
+                ending.set_result((code, reason))
 
-        return StreamingResponse(
-            frames(),
-            media_type="text/event-stream",
-            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-        )
+        try:
+            held.enter_context(realtime.connections.address(context.client_ip))
+            if context.viewer_id is not None and context.token_expires_at is not None:
+                held.enter_context(realtime.connections.user(context.viewer_id))
+                await held.enter_async_context(
+                    realtime.accounts.guard(
+                        context.viewer_id,
+                        context.token_expires_at,
+                        partial(end_connection, context, close=close),
+                    )
+                )
+                await context.authenticate()
+                if context.credentials_error is not None:
+                    await held.aclose()
+                    return error_response(401, context.credentials_error.message)
+        except TooManyConnections as refused:
+            await held.aclose()
+            return error_response(429, refused.message)
+        except BaseException:
+            await held.aclose()
+            raise
+        return _Stream(_frames(results, ending), held)
 
     return stream

@@ -9,9 +9,10 @@ reconnect sends GAP to every subscriber for the same reason.
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from broadcaster._backends.base import BroadcastBackend
 
@@ -19,6 +20,12 @@ from subscriptions import metrics
 from subscriptions.redis_backend import GAP
 
 log = logging.getLogger(__name__)
+
+
+class Listener(Protocol):
+    """Whatever the hub hands each message of its topics (or GAP) to, synchronously."""
+
+    def offer(self, message: str) -> None: ...
 
 
 @dataclass(eq=False)
@@ -41,12 +48,22 @@ class Subscriber:
         return await self.queue.get()
 
 
+@dataclass(eq=False)
+class Callback:
+    """A listener that is a plain function (no queue, no task): it must not block."""
+
+    call: Callable[[str], None]
+
+    def offer(self, message: str) -> None:
+        self.call(message)
+
+
 class Hub:
     def __init__(self, backend: BroadcastBackend, *, prefix: str, queue_size: int = 1000) -> None:
         self._backend = backend
         self._prefix = prefix
         self._queue_size = queue_size
-        self._by_topic: dict[str, set[Subscriber]] = defaultdict(set)
+        self._by_topic: dict[str, set[Listener]] = defaultdict(set)
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
 
@@ -63,22 +80,34 @@ class Hub:
     def channel(self, topic: str) -> str:
         return f"{self._prefix}{topic}"
 
+    @property
+    def connected(self) -> bool:
+        """Whether messages are flowing (false while Redis is unreachable)."""
+        return bool(getattr(self._backend, "connected", True))
+
     @asynccontextmanager
     async def subscribe(self, topics: frozenset[str]) -> AsyncIterator[Subscriber]:
+        """A bounded queue of the topics' messages, for a task to read."""
         subscriber = Subscriber(topics, asyncio.Queue(maxsize=self._queue_size))
+        async with self.listen(topics, subscriber):
+            yield subscriber
+
+    @asynccontextmanager
+    async def listen(self, topics: frozenset[str], listener: Listener) -> AsyncIterator[None]:
+        """Hands the topics' messages to the listener while the block runs."""
         async with self._lock:
             for topic in topics:
                 if not self._by_topic[topic]:
                     await self._backend.subscribe(self.channel(topic))
-                self._by_topic[topic].add(subscriber)
+                self._by_topic[topic].add(listener)
         metrics.HUB_SUBSCRIBERS.inc()
         try:
-            yield subscriber
+            yield
         finally:
             metrics.HUB_SUBSCRIBERS.dec()
             async with self._lock:
                 for topic in topics:
-                    self._by_topic[topic].discard(subscriber)
+                    self._by_topic[topic].discard(listener)
                     if not self._by_topic[topic]:
                         del self._by_topic[topic]
                         await self._backend.unsubscribe(self.channel(topic))
@@ -91,9 +120,17 @@ class Hub:
         while True:
             event = await self._backend.next_published()
             if event.channel == GAP:
-                for subscriber in {s for group in self._by_topic.values() for s in group}:
-                    subscriber.offer(GAP)
+                for listener in {s for group in self._by_topic.values() for s in group}:
+                    _offer(listener, GAP)
                 continue
             topic = event.channel.removeprefix(self._prefix)
-            for subscriber in list(self._by_topic.get(topic, ())):
-                subscriber.offer(event.message)
+            for listener in list(self._by_topic.get(topic, ())):
+                _offer(listener, event.message)
+
+
+def _offer(listener: Listener, message: str) -> None:
+    """One listener's failure must not stop the hub's delivery to the others."""
+    try:
+        listener.offer(message)
+    except Exception:
+        log.exception("hub listener failed on a message")

@@ -44,6 +44,11 @@ class SupervisedRedisBackend(BroadcastBackend):
         self._lock = asyncio.Lock()
         self._closed = False
 
+    @property
+    def connected(self) -> bool:
+        """Whether the pub/sub connection is up (messages can arrive)."""
+        return self._connected.is_set()
+
     async def connect(self) -> None:
         self._supervisor = asyncio.create_task(self._supervise(), name="redis-pubsub")
 

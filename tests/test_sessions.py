@@ -13,7 +13,7 @@ import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.sessions import CLOSE_ACCOUNT_DISABLED, CLOSE_TOKEN_EXPIRED
+from gql.close_codes import CloseCode
 from gql.settings import Settings
 from resolvers.tokens import issue_access_token
 from tests.live import (
@@ -68,8 +68,8 @@ async def test_disabling_a_user_with_plain_sql_logs_out_every_socket(
             )
         event = (await watching.next_data())["sessionEvents"]
         assert event == {"type": "FORCE_LOGOUT", "reason": "account disabled"}
-        assert await close_code(watching) == CLOSE_ACCOUNT_DISABLED
-        assert await close_code(other) == CLOSE_ACCOUNT_DISABLED
+        assert await close_code(watching) == CloseCode.ACCOUNT_DISABLED
+        assert await close_code(other) == CloseCode.ACCOUNT_DISABLED
 
     with pytest.raises(websockets.ConnectionClosed) as refused:
         async with TransportWsClient.connect(address, owner.token):
@@ -90,7 +90,7 @@ async def test_a_socket_closes_when_its_access_token_expires(
     token = issue_access_token(user_id=owner.id, policy=short, now=datetime.now(UTC))
     async with TransportWsClient.connect(address, token) as client:
         await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
-        assert await close_code(client) == CLOSE_TOKEN_EXPIRED
+        assert await close_code(client) == CloseCode.TOKEN_EXPIRED
 
 
 async def test_the_legacy_graphql_ws_protocol_delivers_events(

@@ -1,0 +1,40 @@
+"""How a guarded connection ends when its account guard says so: a disabled account's
+sessionEvents subscription gets FORCE_LOGOUT first (up to NOTICE_SECONDS to deliver it), then
+the transport closes with the reason's close code."""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from gql.close_codes import CloseCode
+from gql.context import Context
+from subscriptions.accounts import Ending
+
+FORCE_LOGOUT = "FORCE_LOGOUT"
+NOTICE_SECONDS = 0.5
+CLOSE_CODES = {
+    Ending.ACCOUNT_DISABLED: CloseCode.ACCOUNT_DISABLED,
+    Ending.TOKEN_EXPIRED: CloseCode.TOKEN_EXPIRED,
+}
+
+_running: set["asyncio.Task[None]"] = set()
+
+
+def end_connection(
+    context: Context, reason: Ending, close: Callable[[CloseCode, str], Awaitable[None]]
+) -> None:
+    """Starts the ending (the guard calls this synchronously)."""
+    task = asyncio.create_task(_end(context, reason, close), name="end-connection")
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+async def _end(
+    context: Context, reason: Ending, close: Callable[[CloseCode, str], Awaitable[None]]
+) -> None:
+    if reason is Ending.ACCOUNT_DISABLED:
+        context.session_events.put_nowait(FORCE_LOGOUT)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(NOTICE_SECONDS):
+                await context.session_events.join()
+    await close(CLOSE_CODES[reason], str(reason))
