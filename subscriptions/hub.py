@@ -113,8 +113,17 @@ class Hub:
                         await self._backend.unsubscribe(self.channel(topic))
 
     @property
+    def topics(self) -> frozenset[str]:
+        """Topics (Redis channels) subscribed for local listeners."""
+        return frozenset(self._by_topic)
+
+    @property
     def topic_count(self) -> int:
         return len(self._by_topic)
+
+    @property
+    def listener_count(self) -> int:
+        return len({listener for group in self._by_topic.values() for listener in group})
 
     async def _read(self) -> None:
         while True:

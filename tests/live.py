@@ -4,15 +4,18 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.applications import Starlette
 
 from gql.app import create_app
+from gql.realtime import Realtime
 from gql.settings import Settings
 from tests.graphql import Person, person
 from tests.processes import free_port
@@ -20,17 +23,49 @@ from tests.processes import free_port
 WAIT_SECONDS = 10.0
 
 
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Waits up to WAIT_SECONDS for a state the server exposes no event for (gauges, counts),
+    looking every 20 ms."""
+    async with asyncio.timeout(WAIT_SECONDS):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.02)
+    raise AssertionError(what)
+
+
+@dataclass(frozen=True)
+class Live:
+    address: str
+    app: Starlette
+
+    @property
+    def realtime(self) -> Realtime:
+        realtime: Realtime = self.app.state.realtime
+        return realtime
+
+
 @contextlib.asynccontextmanager
 async def live_server(settings: Settings) -> AsyncIterator[str]:
-    """Serves the app with uvicorn in this event loop; yields its base URL."""
+    """Serves the app with uvicorn in this event loop; yields its address (host:port)."""
+    async with serving(settings) as live:
+        yield live.address
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, *, graceful_seconds: int = 10) -> AsyncIterator[Live]:
+    """Serves the app with uvicorn in this event loop (on exit, open HTTP streams get
+    graceful_seconds to end, as `momentum serve` gives them 10)."""
     port = free_port()
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host="127.0.0.1",
         port=port,
         ws="websockets-sansio",
         log_level="warning",
         lifespan="on",
+        timeout_graceful_shutdown=graceful_seconds,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -40,7 +75,7 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
                 task.result()
             await asyncio.sleep(0.02)
     try:
-        yield f"127.0.0.1:{port}"
+        yield Live(f"127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         await task
