@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gql.body_limit import BodyLimit
 from gql.close_codes import CloseCode
 from gql.connection_limits import TooManyConnections
 from gql.context import Context, build_context
@@ -28,7 +29,8 @@ from gql.realtime import Realtime
 from gql.refusals import error_response, refuse_socket
 from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
-from gql.settings import Settings
+from gql.security_headers import SecurityHeaders
+from gql.settings import Environment, Settings
 from gql.sse import sse_endpoint
 from gql.websockets import (
     SOCKET,
@@ -187,7 +189,11 @@ def create_app(settings: Settings) -> Starlette:
                 "/readyz",
                 readyz_endpoint(engine, redis_client, realtime, settings.readiness_timeout_seconds),
             ),
-            Route("/metrics", metrics_endpoint(realtime, settings.readiness_timeout_seconds)),
+            *(
+                [Route("/metrics", metrics_endpoint(realtime, settings))]
+                if settings.metrics_enabled
+                else []
+            ),
             Route(
                 "/graphql/stream",
                 sse_endpoint(graphql.schema, graphql.context_for, realtime),  # type: ignore[arg-type]
@@ -196,7 +202,12 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(SocketCounter)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeaders, hsts=settings.env is Environment.PRODUCTION),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(SocketCounter),
+        ],
         lifespan=lifespan,
     )
     app.state.engine = engine

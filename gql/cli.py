@@ -27,7 +27,6 @@ from subscriptions.redis_backend import SupervisedRedisBackend
 log = logging.getLogger("momentum")
 
 SAMPLE_DATA_MARKER = ".sample-data-loaded"
-WS_MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 def load_settings() -> Settings:
@@ -135,7 +134,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             port=port,
             ws="websockets-sansio",
             ws_per_message_deflate=False,
-            ws_max_size=WS_MAX_MESSAGE_BYTES,
+            ws_max_size=settings.max_body_bytes,
             log_level=settings.log_level,
             timeout_graceful_shutdown=10,
         )

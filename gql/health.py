@@ -1,6 +1,7 @@
 """Liveness (/healthz), readiness (/readyz) and Prometheus metrics (/metrics)."""
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql.realtime import Realtime
+from gql.refusals import error_response
+from gql.settings import Settings
 from subscriptions import metrics
 from subscriptions import relay as relay_service
 
@@ -25,11 +28,16 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def metrics_endpoint(
-    realtime: "Realtime", timeout: float
+    realtime: "Realtime", settings: Settings
 ) -> Callable[[Request], Awaitable[Response]]:
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+
     async def metrics_page(request: Request) -> Response:
         """Prometheus text; the relay lag gauges are measured at each scrape."""
-        await _relay_state(realtime, timeout)
+        given = request.headers.get("authorization", "")
+        if token is not None and not hmac.compare_digest(given, f"Bearer {token}"):
+            return error_response(401, "/metrics needs the metrics token")
+        await _relay_state(realtime, settings.readiness_timeout_seconds)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return metrics_page

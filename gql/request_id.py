@@ -7,7 +7,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "x-request-id"
-ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+ACCEPTABLE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestIdMiddleware:
@@ -22,7 +22,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
-        request_id = given if ACCEPTABLE.match(given) else uuid.uuid4().hex
+        request_id = given if ACCEPTABLE.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
         if scope["type"] == "websocket":  # every frame passes here: add nothing to it

@@ -1,5 +1,6 @@
 """The schema: root types composed from one mixin per domain, with the request limits."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,8 @@ from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 from gql.users.subscriptions import UserSubscriptions
 
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
 
 @strawberry.type
 class Query(
@@ -72,6 +75,8 @@ class Mutation(
 
 
 class Schema(strawberry.Schema):
+    hides_schema = False  # with introspection off, errors do not suggest field or type names
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -81,6 +86,8 @@ class Schema(strawberry.Schema):
         request_id = request_id_of(execution_context.context if execution_context else None)
         for error in errors:
             assign_code(error, request_id)
+            if self.hides_schema:
+                error.message = SUGGESTION.sub("", error.message)
 
 
 @strawberry.type
@@ -119,7 +126,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     extension_list: list[Any] = extensions
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -127,3 +134,5 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
         execution_context_class=FanoutExecutor if settings.shared_execution else None,
     )
+    schema.hides_schema = not settings.introspection_enabled
+    return schema

@@ -14,6 +14,18 @@ from resolvers.tokens import TokenPolicy
 
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 (refused outside dev)
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT_CHARACTERS = 10
+
+
+def _weak_secret(secret: str) -> str | None:
+    """Why a secret is too weak to sign tokens with, or None (`openssl rand -hex 32` passes)."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters"
+    if secret != secret.strip() or any(character.isspace() for character in secret):
+        return "must not contain whitespace"
+    if len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS:
+        return f"must use at least {MIN_SECRET_DISTINCT_CHARACTERS} distinct characters"
+    return None
 
 
 class Environment(StrEnum):
@@ -47,6 +59,9 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     accept_supabase_tokens: bool = Field(
         default=False, description="also accept Supabase access tokens signed with JWT_SECRET"
+    )
+    supabase_issuer: str | None = Field(
+        default=None, description="their `iss`, e.g. https://<ref>.supabase.co/auth/v1"
     )
     data_dir: Path = Field(default=Path(".momentum"), description="embedded services' data")
     host: str = "127.0.0.1"
@@ -97,6 +112,15 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, le=64 * 1024 * 1024, description="HTTP body / ws message"
+    )
+    metrics: bool | None = Field(
+        default=None, description="serve /metrics; default: not in production"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics needs `Authorization: Bearer <token>`"
+    )
     log_level: str = "info"
 
     @field_validator(
@@ -121,6 +145,15 @@ class Settings(BaseSettings):
         }
 
     @model_validator(mode="after")
+    def _supabase_needs_issuer(self) -> Self:
+        if self.accept_supabase_tokens and not self.supabase_issuer:
+            raise ValueError(
+                "MOMENTUM_ACCEPT_SUPABASE_TOKENS needs MOMENTUM_SUPABASE_ISSUER (the `iss` of "
+                "the project's tokens, https://<ref>.supabase.co/auth/v1)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.env is not Environment.PRODUCTION:
             return self
@@ -128,8 +161,8 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value()
         if secret == DEV_JWT_SECRET:
             problems.append("JWT_SECRET is the development placeholder; set a real secret")
-        elif len(secret) < MIN_SECRET_LENGTH:
-            problems.append(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        elif weak := _weak_secret(secret):
+            problems.append(f"JWT_SECRET {weak}")
         if not self.database_url:
             problems.append("DATABASE_URL is required (embedded Postgres is for development)")
         if not self.redis_url:
@@ -142,6 +175,12 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """Whether Postgres or Redis must be started in-process (no URL configured)."""
         return self.database_url is None or self.redis_url is None
+
+    @property
+    def metrics_enabled(self) -> bool:
+        if self.metrics is None:
+            return self.env is not Environment.PRODUCTION
+        return self.metrics
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -169,4 +208,5 @@ class Settings(BaseSettings):
             access_lifetime=timedelta(minutes=self.access_token_minutes),
             refresh_lifetime=timedelta(days=self.refresh_token_days),
             accept_supabase=self.accept_supabase_tokens,
+            supabase_issuer=self.supabase_issuer,
         )

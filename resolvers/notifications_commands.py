@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from models.notifications import NotificationHistory
 from resolvers.errors import BadUserInput
 
 MAX_IDS = 100
+Item = TypeVar("Item")
 
 
 def notify(
@@ -40,11 +41,17 @@ def notify(
     )
 
 
+def checked_count(ids: Sequence[Item]) -> Sequence[Item]:
+    """The ids, if there are at most MAX_IDS (checked before any work on them)."""
+    if len(ids) > MAX_IDS:
+        raise BadUserInput(f"at most {MAX_IDS} ids at once", field="ids")
+    return ids
+
+
 async def mark_read(*, session: AsyncSession, owner_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
     """Marks the owner's notifications read; others' ids are ignored. Returns how many
     changed (already-read ones do not count)."""
-    if len(ids) > MAX_IDS:
-        raise BadUserInput(f"at most {MAX_IDS} ids at once", field="ids")
+    checked_count(ids)
     result = await session.execute(
         update(NotificationHistory)
         .where(

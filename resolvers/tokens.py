@@ -22,6 +22,7 @@ class TokenPolicy:
     access_lifetime: timedelta
     refresh_lifetime: timedelta
     accept_supabase: bool = False
+    supabase_issuer: str | None = None  # required with accept_supabase
 
 
 def issue_access_token(*, user_id: uuid.UUID, policy: TokenPolicy, now: datetime) -> str:
@@ -43,16 +44,23 @@ class AccessClaims:
 
 def access_claims(token: str, *, policy: TokenPolicy) -> AccessClaims:
     """The token's user and expiry; Unauthenticated for anything but a valid, unexpired
-    HS256 token."""
-    audiences = [AUDIENCE, SUPABASE_AUDIENCE] if policy.accept_supabase else [AUDIENCE]
+    HS256 token of ours (`iss` momentum, `aud` momentum) or, when accepted, a Supabase
+    project's signed-in user (`aud` authenticated, its `iss`, `role` authenticated, not
+    anonymous: service_role and anon keys are refused)."""
+    supabase = policy.accept_supabase and policy.supabase_issuer is not None
+    audiences = [AUDIENCE, SUPABASE_AUDIENCE] if supabase else [AUDIENCE]
+    issuers = [ISSUER, policy.supabase_issuer] if supabase else [ISSUER]
     try:
         claims = jwt.decode(
             token,
             policy.secret,
             algorithms=[ALGORITHM],
             audience=audiences,
-            options={"require": ["sub", "exp", "iat", "aud"]},
+            issuer=[issuer for issuer in issuers if issuer is not None],
+            options={"require": ["sub", "exp", "iat", "aud", "iss"]},
         )
+        if not _claims_agree(claims, policy):
+            raise jwt.InvalidTokenError("claims of one issuer with another's")
         return AccessClaims(
             user_id=uuid.UUID(str(claims["sub"])),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
@@ -61,6 +69,19 @@ def access_claims(token: str, *, policy: TokenPolicy) -> AccessClaims:
         raise Unauthenticated("access token expired; refresh it") from None
     except (jwt.InvalidTokenError, ValueError):
         raise Unauthenticated("invalid access token") from None
+
+
+def _claims_agree(claims: dict[str, object], policy: TokenPolicy) -> bool:
+    """Our tokens name us as issuer and audience; Supabase's name their project and a
+    signed-in, non-anonymous user."""
+    if claims["iss"] == ISSUER:
+        return claims["aud"] == AUDIENCE
+    return (
+        claims["iss"] == policy.supabase_issuer
+        and claims["aud"] == SUPABASE_AUDIENCE
+        and claims.get("role") == SUPABASE_AUDIENCE
+        and claims.get("is_anonymous") is not True
+    )
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -1,27 +1,29 @@
 """Input rules shared by commands; each refusal is a BadUserInput naming the field."""
 
 import re
+import unicodedata
 
 from resolvers.errors import BadUserInput
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-USERNAME = re.compile(r"^[a-z0-9_]{3,50}$")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+USERNAME = re.compile(r"[a-z0-9_]{3,50}")
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 MAX_NAME_LENGTH = 100
+CONTROL = {"Cc", "Cf", "Zl", "Zp"}  # control, format (bidi overrides...), line separators
 
 
 def email(value: str) -> str:
     """The address trimmed and lowercased, if it looks like one."""
     normalized = value.strip().lower()
-    if len(normalized) > MAX_EMAIL_LENGTH or not EMAIL.match(normalized):
+    if len(normalized) > MAX_EMAIL_LENGTH or not EMAIL.fullmatch(normalized):
         raise BadUserInput("email is not a valid address", field="email")
     return normalized
 
 
 def username(value: str) -> str:
-    if not USERNAME.match(value):
+    if not USERNAME.fullmatch(value):
         raise BadUserInput(
             "username must be 3-50 characters of lowercase a-z, 0-9 and _", field="username"
         )
@@ -29,9 +31,12 @@ def username(value: str) -> str:
 
 
 def name(value: str) -> str:
+    """A display name: one line of 1-MAX_NAME_LENGTH characters, no control characters."""
     trimmed = value.strip()
     if not 1 <= len(trimmed) <= MAX_NAME_LENGTH:
         raise BadUserInput(f"name must be 1-{MAX_NAME_LENGTH} characters", field="name")
+    if any(unicodedata.category(character) in CONTROL for character in trimmed):
+        raise BadUserInput("name must be one line without control characters", field="name")
     return trimmed
 
 
@@ -45,9 +50,9 @@ def password(value: str) -> str:
 
 
 MAX_URL_LENGTH = 2048
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.I)
+HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 def text(value: str, *, field: str, maximum: int, required: bool = True) -> str:
@@ -70,7 +75,7 @@ def optional_text(value: str | None, *, field: str, maximum: int) -> str | None:
 def url(value: str | None, *, field: str) -> str | None:
     if value is None:
         return None
-    if len(value) > MAX_URL_LENGTH or not URL.match(value):
+    if len(value) > MAX_URL_LENGTH or not URL.fullmatch(value):
         raise BadUserInput(f"{field} must be an http(s) URL", field=field)
     return value
 
@@ -81,7 +86,7 @@ def reminder_times(values: list[str] | None) -> list[str] | None:
     if len(values) > 10:
         raise BadUserInput("at most 10 reminder times", field="reminderTimes")
     for value in values:
-        if not HH_MM.match(value):
+        if not HH_MM.fullmatch(value):
             raise BadUserInput(
                 f"reminder time {value[:10]!r} is not HH:MM (00:00-23:59)", field="reminderTimes"
             )
@@ -116,7 +121,7 @@ def timezone(value: str) -> str:
 
 
 def language(value: str) -> str:
-    if not LANGUAGE.match(value):
+    if not LANGUAGE.fullmatch(value):
         raise BadUserInput("language must be a language tag such as en or pt-BR", field="language")
     return value
 

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from resolvers.sample_data import TEST_PASSWORD
-from resolvers.tokens import AUDIENCE, SUPABASE_AUDIENCE, TokenPolicy, issue_access_token
+from resolvers.tokens import (
+    AUDIENCE,
+    ISSUER,
+    SUPABASE_AUDIENCE,
+    TokenPolicy,
+    issue_access_token,
+)
 from tests.graphql import error_codes, gql, person
 
 SIGN_UP = """
@@ -166,9 +172,25 @@ def forged(claims: dict[str, object], secret: str, algorithm: str = "HS256") -> 
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def claims_for(user_id: uuid.UUID, *, audience: str = AUDIENCE, age: int = 0) -> dict[str, object]:
+SUPABASE_ISSUER = "https://project-ref.supabase.co/auth/v1"
+
+
+def claims_for(
+    user_id: uuid.UUID, *, audience: str = AUDIENCE, issuer: str = ISSUER, age: int = 0
+) -> dict[str, object]:
     now = datetime.now(UTC) - timedelta(seconds=age)
-    return {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=5), "aud": audience}
+    return {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "aud": audience,
+        "iss": issuer,
+    }
+
+
+def supabase_claims(user_id: uuid.UUID, **extra: object) -> dict[str, object]:
+    claims = claims_for(user_id, audience=SUPABASE_AUDIENCE, issuer=SUPABASE_ISSUER)
+    return claims | {"role": "authenticated", "is_anonymous": False} | extra
 
 
 async def test_bad_tokens_are_unauthenticated_even_for_public_fields(
@@ -188,9 +210,11 @@ async def test_bad_tokens_are_unauthenticated_even_for_public_fields(
         "expired": forged(claims_for(someone.id, age=3600), secret),
         "unknown user": forged(claims_for(uuid.uuid4()), secret),
         "disabled user": disabled.token,
-        "supabase audience while not accepted": forged(
-            claims_for(someone.id, audience=SUPABASE_AUDIENCE), secret
+        "supabase token while not accepted": forged(supabase_claims(someone.id), secret),
+        "no issuer": forged(
+            {k: v for k, v in claims_for(someone.id).items() if k != "iss"}, secret
         ),
+        "another issuer": forged(claims_for(someone.id, issuer="someone-else"), secret),
         "garbage": "not.a.jwt",
     }
     for reason, token in bad_tokens.items():
@@ -219,19 +243,30 @@ async def test_supabase_tokens_are_accepted_when_configured(
 ) -> None:
     from gql.app import create_app
 
-    supabase_settings = settings.model_copy(update={"accept_supabase_tokens": True})
+    supabase_settings = settings.model_copy(
+        update={"accept_supabase_tokens": True, "supabase_issuer": SUPABASE_ISSUER}
+    )
     async with engine.begin() as connection:
         someone = await person(connection, settings)
-    token = forged(
-        claims_for(someone.id, audience=SUPABASE_AUDIENCE) | {"role": "authenticated"},
-        settings.jwt_secret.get_secret_value(),
-    )
+    secret = settings.jwt_secret.get_secret_value()
+    refused = {
+        "service role": supabase_claims(someone.id, role="service_role"),
+        "anon key": supabase_claims(someone.id, role="anon"),
+        "no role": {k: v for k, v in supabase_claims(someone.id).items() if k != "role"},
+        "anonymous user": supabase_claims(someone.id, is_anonymous=True),
+        "another project": supabase_claims(someone.id, iss="https://other.supabase.co/auth/v1"),
+        "their issuer, our audience": supabase_claims(someone.id, aud=AUDIENCE),
+        "our issuer, their audience": supabase_claims(someone.id, iss=ISSUER),
+    }
     app = create_app(supabase_settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
     ):
-        body = await gql(http, ME, token=token)
+        body = await gql(http, ME, token=forged(supabase_claims(someone.id), secret))
+        for reason, claims in refused.items():
+            answer = await gql(http, ME, token=forged(claims, secret))
+            assert error_codes(answer) == ["UNAUTHENTICATED"], reason
     assert body["data"]["me"]["id"] == str(someone.id)
 
 

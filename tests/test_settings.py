@@ -36,21 +36,49 @@ def test_production_refuses_a_short_secret() -> None:
         )
 
 
+REAL_SECRET = "9f2c1e7a4b8d3f60a5c9e2b7d41f8a36c0e5b9d2"
+
+
+@pytest.mark.parametrize(
+    ("secret", "explanation"),
+    [
+        (" " * 40, "must not contain whitespace"),
+        ("s" * 40, "at least 10 distinct characters"),
+        ("abababababababababababababababababababab", "at least 10 distinct characters"),
+        (REAL_SECRET + "\n", "must not contain whitespace"),
+    ],
+)
+def test_production_refuses_a_guessable_secret(secret: str, explanation: str) -> None:
+    with pytest.raises(ValidationError, match=explanation):
+        Settings(
+            env=Environment.PRODUCTION,
+            jwt_secret=secret,
+            database_url=DATABASE_URL,
+            redis_url=REDIS_URL,
+        )
+
+
 def test_production_refuses_embedded_services() -> None:
     with pytest.raises(ValidationError, match="DATABASE_URL is required"):
-        Settings(env=Environment.PRODUCTION, jwt_secret="s" * 40, redis_url="redis://x")
+        Settings(env=Environment.PRODUCTION, jwt_secret=REAL_SECRET, redis_url="redis://x")
 
 
-def test_production_with_real_configuration_turns_graphiql_off() -> None:
+def test_accepting_supabase_tokens_needs_their_issuer() -> None:
+    with pytest.raises(ValidationError, match="MOMENTUM_SUPABASE_ISSUER"):
+        Settings(accept_supabase_tokens=True)
+
+
+def test_production_with_real_configuration_turns_graphiql_and_metrics_off() -> None:
     settings = Settings(
         env=Environment.PRODUCTION,
-        jwt_secret="s" * 40,
+        jwt_secret=REAL_SECRET,
         database_url=DATABASE_URL,
         redis_url=REDIS_URL,
     )
     assert not settings.embedded
     assert not settings.graphiql_enabled
-    assert "s" * 40 not in repr(settings)
+    assert not settings.metrics_enabled
+    assert REAL_SECRET not in repr(settings)
     assert DATABASE_URL not in repr(settings)
 
 

@@ -15,7 +15,8 @@ class NotificationMutations:
     )
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
         viewer = info.context.require_viewer()
-        parsed = [parse_id(value, field="ids") for value in ids]
+        checked = notifications_commands.checked_count(ids)
+        parsed = [parse_id(value, field="ids") for value in checked]
         async with info.context.sessionmaker() as session:
             return await notifications_commands.mark_read(
                 session=session, owner_id=viewer.id, ids=parsed
