@@ -11,9 +11,10 @@ import asyncpg
 
 from subscriptions.capture import REALTIME_TABLES
 
-# Only rows of transactions older than the snapshot's xmin: no running transaction can still
-# add a row before them, so what is read once never changes behind the reader.
-SETTLED = "xid < pg_snapshot_xmin(pg_current_snapshot())"
+# Only rows of transactions older than the horizon (migration 0007): no running transaction
+# of this database can still add a row before them, so what is read once never changes
+# behind the reader.
+SETTLED = "xid < realtime_horizon()"
 
 
 @dataclass(frozen=True, order=True)

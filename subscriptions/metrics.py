@@ -4,8 +4,10 @@ from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_RELAYED = Counter("momentum_events_relayed_total", "Events the relay published")
 RELAY_LEADER = Gauge("momentum_relay_leader", "1 while this instance is the elected relay")
-RELAY_LAG_EVENTS = Gauge("momentum_relay_lag_events", "Settled events not yet relayed")
-RELAY_LAG_SECONDS = Gauge("momentum_relay_lag_seconds", "Age of the oldest unrelayed event")
+RELAY_LAG_EVENTS = Gauge("momentum_relay_lag_events", "Committed events not yet relayed")
+RELAY_LAG_SECONDS = Gauge(
+    "momentum_relay_lag_seconds", "Seconds since the oldest unrelayed committed event was written"
+)
 REDIS_RECONNECTS = Counter("momentum_redis_reconnects_total", "Redis pub/sub reconnects")
 HUB_SUBSCRIBERS = Gauge("momentum_hub_subscribers", "Local subscribers of the hub")
 SUBSCRIBER_OVERFLOWS = Counter(

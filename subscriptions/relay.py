@@ -177,14 +177,14 @@ async def _recorded_position(connection: Any) -> Cursor:
 
 
 async def lag(connection: Any) -> tuple[int, float]:
-    """(settled events not yet relayed, age in seconds of the oldest of them)."""
+    """(committed events not yet relayed, seconds since the oldest of them was written).
+    Events that wait for an older transaction to end count: they are lag a subscriber feels."""
     row = await connection.fetchrow(
         """
         SELECT count(*) AS events,
                coalesce(extract(epoch FROM now() - min(e.created_at)), 0) AS seconds
         FROM realtime_events e, realtime_relay_state s
         WHERE (e.xid, e.id) > (s.last_xid, s.last_id)
-          AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
         """
     )
     return int(row["events"]), float(row["seconds"])

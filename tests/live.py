@@ -148,7 +148,7 @@ async def log_head(engine: AsyncEngine) -> str:
         head: str = await db.scalar(
             text(
                 "SELECT coalesce((SELECT xid::text || '.' || id FROM realtime_events "
-                "WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
+                "WHERE xid < realtime_horizon() "
                 "ORDER BY xid DESC, id DESC LIMIT 1), '0.0')"
             )
         )

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
-from models.db import asyncpg_dsn
+from models.db import asyncpg_dsn, create_engine
 from subscriptions import log as event_log
 from subscriptions.hub import Subscriber
 from subscriptions.redis_backend import GAP
@@ -393,3 +393,51 @@ async def test_an_sse_stream_ends_when_the_account_is_disabled(
     end = json.loads(rest[rest.index("event: end") + 1].removeprefix("data: "))
     assert end == {"code": 4001, "reason": "account disabled"}
     assert "event: complete" in rest
+
+
+async def test_a_transaction_left_open_in_another_database_does_not_hold_delivery_back(
+    address: str, engine: AsyncEngine, settings: Settings, postgres_admin_url: str
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    elsewhere = create_engine(postgres_admin_url, pool_size=1, max_overflow=0)
+    try:
+        async with elsewhere.connect() as idle, subscribed(address, engine, owner, goal) as client:
+            await idle.begin()
+            await idle.execute(text("SELECT pg_current_xact_id()"))  # holds an xid, idles
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=5)
+            assert await moods(client, 1) == [5]
+            await idle.rollback()
+    finally:
+        await elsewhere.dispose()
+
+
+async def test_lag_counts_committed_events_an_open_transaction_holds_back(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    async with subscribed(address, engine, owner, goal) as client, engine.connect() as open_one:
+        await open_one.begin()
+        await open_one.execute(text("SELECT pg_current_xact_id()"))
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=4)
+        async with httpx.AsyncClient(base_url=f"http://{address}") as http:
+            relay = (await http.get("/readyz")).json()["relay"]
+        assert relay["lagEvents"] >= 1
+        assert relay["lagSeconds"] >= 0
+        await open_one.rollback()
+        assert await moods(client, 1) == [4]
+        async with httpx.AsyncClient(base_url=f"http://{address}") as http:
+            await until_lag_is_zero(http)
+
+
+async def until_lag_is_zero(http: httpx.AsyncClient) -> None:
+    async def lag() -> int:
+        events: int = (await http.get("/readyz")).json()["relay"]["lagEvents"]
+        return events
+
+    async with asyncio.timeout(10):
+        while True:
+            if await lag() == 0:
+                return
+            await asyncio.sleep(0.05)
