@@ -18,8 +18,9 @@ Row = TypeVar("Row", bound=Any)
 
 
 @strawberry.enum(
-    description="What happened. RESYNC: events were lost (the cursor given is "
-    "older than the kept log); refetch, then carry on."
+    description="What happened. RESYNC: the events since the cursor given are not replayed "
+    "(it is older than the kept log, or more than the replay limit behind); refetch, then "
+    "carry on."
 )
 class ChangeType(enum.Enum):
     CREATED = "INSERT"
@@ -60,6 +61,7 @@ async def context_changes(
             topics=frozenset(topics),
             tables=frozenset(tables),
             after=parse_cursor(after),
+            max_replay=realtime.settings.max_replay_events,
         ):
             metrics.DELIVERIES.labels(field).inc()
             yield item

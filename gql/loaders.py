@@ -68,6 +68,12 @@ class Loaders:
         return self._loader(partial(users_service.follows_among, follower_id=self._viewer), "ids")
 
     @cached_property
+    def approved_follower_by_user_id(self) -> DataLoader[uuid.UUID, bool]:
+        return self._loader(
+            partial(users_service.approved_followers_among, followed_id=self._viewer), "ids"
+        )
+
+    @cached_property
     def viewer_participation_by_challenge_id(
         self,
     ) -> DataLoader[uuid.UUID, ChallengeParticipant | None]:

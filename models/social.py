@@ -111,6 +111,9 @@ class Follow(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     follower_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     following_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    approved_at: Mapped[datetime | None] = mapped_column(
+        comment="set by the followed user: the follower sees their posts that are not public"
+    )
     created_at: Mapped[datetime] = created_at()
 
 

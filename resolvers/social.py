@@ -1,13 +1,22 @@
-"""The feed domain: post visibility (the posts policy), feeds, comments, reactions."""
+"""The feed domain: post visibility (the posts policy, in SQL and in memory), feeds,
+comments, reactions.
+
+Posts policy: a post is visible when it is not deleted, its author's account is active, and
+it is public, or the viewer's own, or by an author who approved the viewer as a follower.
+The feed: the visible posts that are the viewer's own, by people the viewer follows, or (unless
+showFollowingOnly) anyone's.
+"""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.social import Comment, Follow, Like, Post
+from models.users import User
 from resolvers import users as users_service
 from resolvers.errors import NotFound, Unauthenticated
 from resolvers.pagination import Order, Page, fetch_page, page_size, to_page
@@ -20,14 +29,86 @@ def followed_by(viewer_id: uuid.UUID) -> Any:
     return select(Follow.following_id).where(Follow.follower_id == viewer_id)
 
 
-def visible_posts(viewer_id: uuid.UUID | None) -> ColumnElement[bool]:
-    """Posts policy: live posts that are public, or the viewer's own, or by someone the
-    viewer follows. Anonymous viewers see public posts only."""
-    if viewer_id is None:
-        return Post.deleted_at.is_(None) & Post.is_public
-    return Post.deleted_at.is_(None) & or_(
-        Post.is_public, Post.user_id == viewer_id, Post.user_id.in_(followed_by(viewer_id))
+def approving(viewer_id: uuid.UUID) -> Any:
+    """The authors who approved the viewer as a follower."""
+    return select(Follow.following_id).where(
+        Follow.follower_id == viewer_id, Follow.approved_at.is_not(None)
     )
+
+
+def visible_posts(viewer_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """The posts policy, in SQL (its in-memory twin: Audience.sees)."""
+    live = Post.deleted_at.is_(None) & exists().where(User.id == Post.user_id, User.is_active)
+    if viewer_id is None:
+        return live & Post.is_public
+    return live & or_(
+        Post.is_public, Post.user_id == viewer_id, Post.user_id.in_(approving(viewer_id))
+    )
+
+
+@dataclass
+class Audience:
+    """A viewer's side of the posts policy, held in memory by a subscription and kept current
+    from the viewer's follow events: whom they follow, and who approved them."""
+
+    viewer_id: uuid.UUID | None
+    followed: set[uuid.UUID] = field(default_factory=set)
+    approved_by: set[uuid.UUID] = field(default_factory=set)
+
+    def sees(
+        self, *, author_id: uuid.UUID, is_public: bool, deleted: bool, author_active: bool
+    ) -> bool:
+        """The posts policy, in memory (its SQL twin: visible_posts)."""
+        if deleted or not author_active:
+            return False
+        return is_public or author_id == self.viewer_id or author_id in self.approved_by
+
+    def in_feed(self, author_id: uuid.UUID, *, following_only: bool) -> bool:
+        """Whether a visible post of the author belongs in the viewer's feed."""
+        return author_id == self.viewer_id or author_id in self.followed or not following_only
+
+    def follow_changed(self, author_id: uuid.UUID, follow: Follow | None) -> None:
+        """Applies the viewer's follow of the author as it now is (None: not following)."""
+        self.followed.discard(author_id)
+        self.approved_by.discard(author_id)
+        if follow is not None:
+            self.followed.add(author_id)
+            if follow.approved_at is not None:
+                self.approved_by.add(author_id)
+
+
+async def audience_of(*, session: AsyncSession, viewer_id: uuid.UUID | None) -> Audience:
+    """The viewer's follows and approvals, read once."""
+    audience = Audience(viewer_id)
+    if viewer_id is None:
+        return audience
+    rows = await session.execute(
+        select(Follow.following_id, Follow.approved_at).where(Follow.follower_id == viewer_id)
+    )
+    for author_id, approved_at in rows:
+        audience.followed.add(author_id)
+        if approved_at is not None:
+            audience.approved_by.add(author_id)
+    return audience
+
+
+@dataclass(frozen=True)
+class PostState:
+    """A post as an event delivers it: the row and whether its author is active."""
+
+    post: Post
+    author_active: bool
+
+
+async def post_state(*, session: AsyncSession, post_id: uuid.UUID) -> PostState | None:
+    row = (
+        await session.execute(
+            select(Post, User.is_active)
+            .join(User, User.id == Post.user_id)
+            .where(Post.id == post_id)
+        )
+    ).first()
+    return PostState(row[0], bool(row[1])) if row is not None else None
 
 
 async def get_post(
@@ -49,7 +130,7 @@ async def feed_page(
     preferences = await users_service.feed_preferences(session=session, user_id=viewer_id)
     everyone = false() if preferences.show_following_only else Post.is_public
     query = select(Post).where(
-        Post.deleted_at.is_(None),
+        visible_posts(viewer_id),
         or_(Post.user_id == viewer_id, Post.user_id.in_(followed_by(viewer_id)), everyone),
     )
     return await fetch_page(session, query, POST_ORDER, first=first, after=after)

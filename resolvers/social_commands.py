@@ -236,6 +236,33 @@ async def unfollow(*, session: AsyncSession, viewer_id: uuid.UUID, user_id: uuid
     return target
 
 
+async def approve_follower(
+    *, session: AsyncSession, viewer_id: uuid.UUID, user_id: uuid.UUID, approved: bool
+) -> User:
+    """Lets a follower see the viewer's posts that are not public (or stops it); NOT_FOUND
+    when they do not follow the viewer. Repeating it changes nothing."""
+    follower = await session.scalar(select(User).where(User.id == user_id, User.is_active))
+    follow = await session.scalar(
+        select(Follow).where(Follow.follower_id == user_id, Follow.following_id == viewer_id)
+    )
+    if follower is None or follow is None:
+        raise NotFound("this user does not follow you")
+    if approved != (follow.approved_at is not None):
+        follow.approved_at = datetime.now(UTC) if approved else None
+    await session.commit()
+    return follower
+
+
+async def remove_follower(
+    *, session: AsyncSession, viewer_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """Ends someone's follow of the viewer (idempotent); they may follow again, unapproved."""
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == user_id, Follow.following_id == viewer_id)
+    )
+    await session.commit()
+
+
 async def update_feed_preferences(
     *, session: AsyncSession, viewer_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> FeedPreference:

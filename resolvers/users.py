@@ -1,9 +1,14 @@
-"""Users: profiles, the follow graph's counts, feed preferences, plan and subscription."""
+"""Users: profiles, the follow graph's counts, feed preferences, plan and subscription.
+
+Users policy: a disabled account is hidden from everyone as a person: its profile is
+NOT_FOUND, it is no one's author, owner or participant to show (those fields are null), and
+it is left out of follower lists and counts.
+"""
 
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -17,9 +22,17 @@ FOLLOW_ORDER = Order(Follow.created_at, Follow.id)
 
 
 async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User | None]:
-    """Users in the order of ids (None where there is none)."""
-    found = {user.id: user for user in await session.scalars(select(User).where(User.id.in_(ids)))}
+    """Active users in the order of ids (None where there is none, or it is disabled)."""
+    found = {
+        user.id: user
+        for user in await session.scalars(select(User).where(User.id.in_(ids), User.is_active))
+    }
     return [found.get(user_id) for user_id in ids]
+
+
+def _active(column: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+    """The user the column names is active."""
+    return exists().where(User.id == column, User.is_active)
 
 
 async def find_user(
@@ -42,8 +55,11 @@ async def find_user(
 async def _counts(
     session: AsyncSession, group_column: InstrumentedAttribute[uuid.UUID], ids: Sequence[uuid.UUID]
 ) -> list[int]:
+    other = Follow.follower_id if group_column is Follow.following_id else Follow.following_id
     rows = await session.execute(
-        select(group_column, func.count()).where(group_column.in_(ids)).group_by(group_column)
+        select(group_column, func.count())
+        .where(group_column.in_(ids), _active(other))
+        .group_by(group_column)
     )
     counts = dict(rows.all())
     return [counts.get(user_id, 0) for user_id in ids]
@@ -71,17 +87,33 @@ async def follows_among(
     return [user_id in followed for user_id in ids]
 
 
+async def approved_followers_among(
+    *, session: AsyncSession, followed_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[bool]:
+    """For each id, whether that user follows followed_id with approval."""
+    approved = set(
+        await session.scalars(
+            select(Follow.follower_id).where(
+                Follow.following_id == followed_id,
+                Follow.follower_id.in_(ids),
+                Follow.approved_at.is_not(None),
+            )
+        )
+    )
+    return [user_id in approved for user_id in ids]
+
+
 async def followers_page(
     *, session: AsyncSession, user_id: uuid.UUID, first: int | None, after: str | None
 ) -> Page[Follow]:
-    query = select(Follow).where(Follow.following_id == user_id)
+    query = select(Follow).where(Follow.following_id == user_id, _active(Follow.follower_id))
     return await fetch_page(session, query, FOLLOW_ORDER, first=first, after=after)
 
 
 async def following_page(
     *, session: AsyncSession, user_id: uuid.UUID, first: int | None, after: str | None
 ) -> Page[Follow]:
-    query = select(Follow).where(Follow.follower_id == user_id)
+    query = select(Follow).where(Follow.follower_id == user_id, _active(Follow.following_id))
     return await fetch_page(session, query, FOLLOW_ORDER, first=first, after=after)
 
 

@@ -14,6 +14,9 @@ SUBSCRIBER_OVERFLOWS = Counter(
     "momentum_subscriber_overflows_total", "Subscriber queues that overflowed (then resynced)"
 )
 CATCH_UPS = Counter("momentum_catch_ups_total", "Catch-ups from the event log after a gap")
+REPLAY_RESYNCS = Counter(
+    "momentum_replay_resyncs_total", "Replays over the limit answered with RESYNC instead"
+)
 DELIVERIES = Counter("momentum_deliveries_total", "Events delivered to subscribers", ["field"])
 OPEN_SOCKETS = Gauge("momentum_open_websockets", "Open websocket connections")
 ACTIVE_SUBSCRIPTIONS = Gauge(

@@ -12,8 +12,6 @@ from subscriptions.hub import Hub
 from subscriptions.log import Cursor, LogEvent
 from subscriptions.redis_backend import GAP
 
-REPLAY_BATCH = 500
-
 
 @dataclass(frozen=True)
 class Resync:
@@ -30,8 +28,11 @@ async def events(
     topics: frozenset[str],
     tables: frozenset[str],
     after: Cursor | None,
+    max_replay: int,
 ) -> AsyncIterator[LogEvent | Resync]:
-    """Events of the topics and tables after `after` (or from now), in log order, forever."""
+    """Events of the topics and tables after `after` (or from now), in log order, forever.
+    A replay (resuming, or catching up after a gap) of more than max_replay events is a
+    Resync instead: the subscriber refetches, then carries on from the log's head."""
     async with hub.subscribe(topics) as live:
         async with pool.acquire() as connection:
             if after is None:
@@ -41,16 +42,16 @@ async def events(
                 yield Resync(last)
             else:
                 last = after
-        async for event in _replay(pool, last, topics, tables):
-            yield event
-            last = event.cursor
+        async for item in _replay(pool, last, topics, tables, max_replay):
+            yield item
+            last = item.cursor
         while True:
             message = await live.get()
             if message == GAP:
                 metrics.CATCH_UPS.inc()
-                async for event in _replay(pool, last, topics, tables):
-                    yield event
-                    last = event.cursor
+                async for item in _replay(pool, last, topics, tables, max_replay):
+                    yield item
+                    last = item.cursor
                 continue
             event = LogEvent.from_json(message)
             if event.cursor <= last or event.table not in tables:
@@ -60,15 +61,19 @@ async def events(
 
 
 async def _replay(
-    pool: asyncpg.Pool, after: Cursor, topics: frozenset[str], tables: frozenset[str]
-) -> AsyncIterator[LogEvent]:
-    while True:
-        async with pool.acquire() as connection:
-            batch = await event_log.read_after(
-                connection, after, limit=REPLAY_BATCH, topics=topics, tables=tables
-            )
-        for event in batch:
-            yield event
-        if len(batch) < REPLAY_BATCH:
+    pool: asyncpg.Pool,
+    after: Cursor,
+    topics: frozenset[str],
+    tables: frozenset[str],
+    max_replay: int,
+) -> AsyncIterator[LogEvent | Resync]:
+    async with pool.acquire() as connection:
+        batch = await event_log.read_after(
+            connection, after, limit=max_replay + 1, topics=topics, tables=tables
+        )
+        if len(batch) > max_replay:
+            metrics.REPLAY_RESYNCS.inc()
+            yield Resync(await event_log.head(connection))
             return
-        after = batch[-1].cursor
+    for event in batch:
+        yield event

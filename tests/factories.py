@@ -35,12 +35,15 @@ async def make_goal(db: Executor, *, user_id: uuid.UUID) -> uuid.UUID:
     )
 
 
-async def make_post(db: Executor, *, user_id: uuid.UUID, content: str = "Day 1!") -> uuid.UUID:
+async def make_post(
+    db: Executor, *, user_id: uuid.UUID, content: str = "Day 1!", public: bool = True
+) -> uuid.UUID:
     return await insert_returning_id(
         db,
-        "INSERT INTO posts (user_id, content) VALUES (:user_id, :content)",
+        "INSERT INTO posts (user_id, content, is_public) VALUES (:user_id, :content, :public)",
         user_id=user_id,
         content=content,
+        public=public,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 import websockets
+from prometheus_client.metrics import MetricWrapperBase
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
@@ -21,6 +22,11 @@ from tests.graphql import Person, person
 from tests.processes import free_port
 
 WAIT_SECONDS = 10.0
+
+
+def metric_total(metric: MetricWrapperBase) -> float:
+    """A Prometheus metric's value summed over its labels."""
+    return sum(sample.value for family in metric.collect() for sample in family.samples)
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:

@@ -65,7 +65,10 @@ async def fan_and_stranger(
         fan = await person(db, settings)
         stranger = await person(db, settings)
         await db.execute(
-            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            text(
+                "INSERT INTO follows (follower_id, following_id, approved_at) "
+                "VALUES (:a, :b, now())"
+            ),
             {"a": fan.id, "b": author.id},
         )
     return fan, stranger

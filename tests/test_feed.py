@@ -77,12 +77,17 @@ async def test_feed_holds_own_followed_and_public_posts_newest_first(
     client: httpx.AsyncClient, engine: AsyncEngine, settings: Settings
 ) -> None:
     async with engine.begin() as db:
-        viewer, friend, stranger = [await person(db, settings) for _ in range(3)]
+        viewer, friend, stranger, followed = [await person(db, settings) for _ in range(4)]
         await db.execute(
-            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
-            {"a": viewer.id, "b": friend.id},
+            text(
+                "INSERT INTO follows (follower_id, following_id, approved_at) "
+                "VALUES (:a, :b, now()), (:a, :c, NULL)"
+            ),
+            {"a": viewer.id, "b": friend.id, "c": followed.id},
         )
         await post(db, friend, "friend private", is_public=False, age=5)
+        # Following is not enough: private posts are for followers their author approved.
+        await post(db, followed, "unapproved private", is_public=False, age=5)
         await post(db, stranger, "stranger public", age=4)
         await post(db, stranger, "stranger private", is_public=False, age=3)
         await post(db, viewer, "mine", age=2)
@@ -92,6 +97,8 @@ async def test_feed_holds_own_followed_and_public_posts_newest_first(
     ours = [c for c in everyone if c in {"friend private", "stranger public", "mine"}]
     assert ours == ["mine", "stranger public", "friend private"]
     assert "stranger private" not in everyone
+    assert "unapproved private" not in everyone
+    assert "unapproved private" not in everyone
     assert "friend deleted" not in everyone
 
     async with engine.begin() as db:

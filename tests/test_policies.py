@@ -37,7 +37,10 @@ async def world(engine: AsyncEngine, settings: Settings) -> World:
         stranger = await person(db, settings)
         admin = await person(db, settings)
         await db.execute(
-            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            text(
+                "INSERT INTO follows (follower_id, following_id, approved_at) "
+                "VALUES (:a, :b, now())"
+            ),
             {"a": follower.id, "b": owner.id},
         )
         await db.execute(

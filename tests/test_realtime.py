@@ -121,6 +121,31 @@ async def test_resuming_from_a_pruned_cursor_asks_for_a_refetch(
         assert await moods(client, 1) == [3]
 
 
+async def test_a_resume_further_behind_than_the_replay_limit_asks_for_a_refetch(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    before = await log_head(engine)
+    for mood in (1, 2):
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=mood)
+    middle = await log_head(engine)
+    for mood in (3, 4):
+        async with engine.begin() as db:
+            await insert_check_in(db, owner, goal, mood=mood)
+    limited = settings.model_copy(update={"max_replay_events": 3})
+    async with live_server(limited) as address:
+        async with TransportWsClient.connect(address, owner.token) as client:
+            await client.subscribe(CHECK_IN_EVENTS, {"after": before, "goal": str(goal)})
+            assert (await client.next_data())["checkInEvents"]["type"] == "RESYNC"
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=5)
+            assert await moods(client, 1) == [5]
+        async with TransportWsClient.connect(address, owner.token) as client:
+            await client.subscribe(CHECK_IN_EVENTS, {"after": middle, "goal": str(goal)})
+            assert await moods(client, 3) == [3, 4, 5]  # within the limit: all replayed
+
+
 async def test_a_malformed_cursor_and_someone_elses_goal_are_refused(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
@@ -319,7 +344,10 @@ async def test_feed_events_follow_the_feed_rule_and_a_new_follow_at_once(
         await post("private before following", public=False)
         async with engine.begin() as db:
             await db.execute(
-                text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+                text(
+                    "INSERT INTO follows (follower_id, following_id, approved_at) "
+                    "VALUES (:a, :b, now())"
+                ),
                 {"a": viewer.id, "b": stranger.id},
             )
         await post("private after following", public=False)

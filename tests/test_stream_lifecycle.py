@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio as redis
-from prometheus_client.metrics import MetricWrapperBase
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +23,7 @@ from tests.live import (
     Live,
     insert_check_in,
     log_head,
+    metric_total,
     owner_with_goal,
     serving,
     until,
@@ -39,10 +39,6 @@ async def live(settings: Settings) -> AsyncIterator[Live]:
         yield running
 
 
-def _total(metric: MetricWrapperBase) -> float:
-    return sum(sample.value for family in metric.collect() for sample in family.samples)
-
-
 def holdings(live: Live) -> dict[str, float]:
     realtime = live.realtime
     return {
@@ -50,8 +46,8 @@ def holdings(live: Live) -> dict[str, float]:
         "redis channels": realtime.hub.topic_count,
         "guarded accounts": realtime.accounts.users,
         "connections": realtime.connections.held,
-        "running subscriptions": _total(metrics.ACTIVE_SUBSCRIPTIONS),
-        "group members": _total(metrics.GROUP_MEMBERS),
+        "running subscriptions": metric_total(metrics.ACTIVE_SUBSCRIPTIONS),
+        "group members": metric_total(metrics.GROUP_MEMBERS),
     }
 
 
@@ -117,7 +113,7 @@ async def test_a_failing_subscription_releases_what_it_holds_while_the_socket_st
         owner = await person(db, settings)
         challenge = await make_challenge(db, owner_id=owner.id)
         await join_with_goal(db, challenge_id=challenge, user_id=owner.id)
-    running = _total(metrics.ACTIVE_SUBSCRIPTIONS)
+    running = metric_total(metrics.ACTIVE_SUBSCRIPTIONS)
     variables = {"id": str(challenge)}
     async with TRANSPORTS[transport](live.address, owner.token, LEADERBOARD, variables) as s:
         assert "data" in await s.payload()
@@ -130,7 +126,7 @@ async def test_a_failing_subscription_releases_what_it_holds_while_the_socket_st
         assert [e["extensions"]["code"] for e in failure["errors"]] == ["NOT_FOUND"]
         await until(
             lambda: (
-                _total(metrics.ACTIVE_SUBSCRIPTIONS) == running
+                metric_total(metrics.ACTIVE_SUBSCRIPTIONS) == running
                 and not any(str(challenge) in topic for topic in live.realtime.hub.topics)
             ),
             "the failed subscription's gauge and topics released",
@@ -145,7 +141,7 @@ async def test_a_server_that_stops_releases_every_stream_and_redis_channel(
     own = settings.model_copy(update={"redis_prefix": prefix})
     owner, goal = await owner_with_goal(engine, settings)
     variables = {"after": await log_head(engine), "goal": str(goal)}
-    gauges = (_total(metrics.ACTIVE_SUBSCRIPTIONS), _total(metrics.GROUP_MEMBERS))
+    gauges = (metric_total(metrics.ACTIVE_SUBSCRIPTIONS), metric_total(metrics.GROUP_MEMBERS))
     async with contextlib.AsyncExitStack() as client:
         stopped = contextlib.AsyncExitStack()
         server = await stopped.enter_async_context(serving(own, graceful_seconds=1))

@@ -142,6 +142,34 @@ class SocialMutations:
             )
         return User.from_model(user)
 
+    @strawberry.mutation(
+        description="Lets a follower see your posts that are not public (approved: false "
+        "takes that back). NOT_FOUND when they do not follow you."
+    )
+    async def approve_follower(
+        self, info: Info, user_id: strawberry.ID, approved: bool = True
+    ) -> User:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            user = await social_commands.approve_follower(
+                session=session,
+                viewer_id=viewer.id,
+                user_id=parse_id(user_id, field="userId"),
+                approved=approved,
+            )
+        return User.from_model(user)
+
+    @strawberry.mutation(
+        description="Ends someone's follow of you; idempotent. Returns the id given."
+    )
+    async def remove_follower(self, info: Info, user_id: strawberry.ID) -> strawberry.ID:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            await social_commands.remove_follower(
+                session=session, viewer_id=viewer.id, user_id=parse_id(user_id, field="userId")
+            )
+        return user_id
+
     @strawberry.mutation
     async def update_feed_preferences(
         self, info: Info, input: FeedPreferencesInput

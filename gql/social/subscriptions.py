@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from functools import partial
 
 import strawberry
-from sqlalchemy import select
 
 from gql.context import Context, Info
 from gql.events import ChangeType, changes, context_changes
@@ -42,9 +41,9 @@ class PostActivityEvent:
     comments_count: int | None
 
 
-async def _read_post(context: Context, post_id: uuid.UUID) -> social_models.Post | None:
+async def _read_post(context: Context, post_id: uuid.UUID) -> social_service.PostState | None:
     async with context.sessionmaker() as session:
-        return await session.get(social_models.Post, post_id)
+        return await social_service.post_state(session=session, post_id=post_id)
 
 
 async def _read_comment(context: Context, event: LogEvent) -> social_models.Comment | None:
@@ -52,41 +51,84 @@ async def _read_comment(context: Context, event: LogEvent) -> social_models.Comm
         return await session.get(social_models.Comment, event.row_id)
 
 
+async def _read_follow(context: Context, event: LogEvent) -> social_models.Follow | None:
+    async with context.sessionmaker() as session:
+        return await session.get(social_models.Follow, event.row_id)
+
+
 def _visibility_event(event: PostActivityEvent) -> bool:
     """A POST event that may read differently per viewer (a visibility change ends it)."""
     return event.kind is ActivityKind.POST and event.type is ChangeType.DELETED
 
 
+def _access_may_change(event: LogEvent, author_id: uuid.UUID) -> bool:
+    """Whether a users or follows event can change who may see the author's posts: the
+    author's account state, or the viewer's follow of the author ending or its approval."""
+    if event.table == "users":
+        return "is_active" in event.changed
+    return event.keys.get("following_id") == str(author_id) and (
+        event.operation == "DELETE" or "approved_at" in event.changed
+    )
+
+
+async def _may_see(context: Context, viewer_id: uuid.UUID | None, post_id: uuid.UUID) -> bool:
+    try:
+        async with context.sessionmaker() as session:
+            await social_service.get_post(session=session, viewer_id=viewer_id, post_id=post_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _post_gone(cursor: object) -> PostActivityEvent:
+    return PostActivityEvent(
+        cursor=str(cursor), type=ChangeType.DELETED, kind=ActivityKind.POST, comment_id=None,
+        comment=None, likes_count=None, comments_count=None,
+    )  # fmt: skip
+
+
 async def _activity(
-    context: Context, field: str, viewer_id: uuid.UUID | None, post_id: uuid.UUID, after: str | None
+    context: Context,
+    field: str,
+    viewer_id: uuid.UUID | None,
+    post: social_models.Post,
+    after: str | None,
 ) -> AsyncIterator[PostActivityEvent]:
-    """A post's activity as `viewer_id` (None: anonymous) sees it, after the cursor."""
-    topics = {f"post_id:{post_id}", f"id:{post_id}"}
-    tables = {"comments", "likes", "posts"}
+    """A post's activity as `viewer_id` (None: anonymous) sees it, after the cursor. Whatever
+    can change whether the viewer may see the post (the post itself, its author's account,
+    the viewer's follow of the author, a RESYNC) is re-checked when it happens; the stream
+    ends with POST DELETED once the answer is no."""
+    topics = {f"post_id:{post.id}", f"id:{post.id}", f"id:{post.user_id}"}
+    tables = {"comments", "likes", "posts", "users"}
+    if viewer_id is not None:
+        topics.add(f"follower_id:{viewer_id}")
+        tables.add("follows")
     async for item in context_changes(context, field, topics=topics, tables=tables, after=after):
         if isinstance(item, Resync):
             yield PostActivityEvent(
                 cursor=str(item.cursor), type=ChangeType.RESYNC, kind=None, comment_id=None,
                 comment=None, likes_count=None, comments_count=None,
             )  # fmt: skip
+            if not await _may_see(context, viewer_id, post.id):
+                yield _post_gone(item.cursor)
+                return
+            continue
+        if item.table in ("users", "follows"):
+            if _access_may_change(item, post.user_id) and not await _may_see(
+                context, viewer_id, post.id
+            ):
+                yield _post_gone(item.cursor)
+                return
             continue
         kind = ActivityKind(item.table)
-        if kind is ActivityKind.POST and (
-            item.operation == "DELETE" or VISIBILITY_COLUMNS & set(item.changed)
-        ):
-            try:
-                async with context.sessionmaker() as session:
-                    await social_service.get_post(
-                        session=session, viewer_id=viewer_id, post_id=post_id
-                    )
-            except NotFound:
-                yield PostActivityEvent(
-                    cursor=str(item.cursor), type=ChangeType.DELETED, kind=kind,
-                    comment_id=None, comment=None, likes_count=None, comments_count=None,
-                )  # fmt: skip
-                return
+        visibility = kind is ActivityKind.POST and (
+            item.operation == "DELETE" or bool(VISIBILITY_COLUMNS & set(item.changed))
+        )
+        if visibility and not await _may_see(context, viewer_id, post.id):
+            yield _post_gone(item.cursor)
+            return
         rows = context.realtime.rows
-        post = await rows.load(item, partial(_read_post, context, post_id), what="post")
+        state = await rows.load(item, partial(_read_post, context, post.id), what="post")
         comment = None
         change = ChangeType(item.operation)
         if kind is ActivityKind.COMMENT and item.operation != "DELETE":
@@ -99,8 +141,8 @@ async def _activity(
             kind=kind,
             comment_id=strawberry.ID(str(item.row_id)) if kind is ActivityKind.COMMENT else None,
             comment=Comment.from_model(comment) if comment is not None else None,
-            likes_count=post.likes_count if post is not None else None,
-            comments_count=post.comments_count if post is not None else None,
+            likes_count=state.post.likes_count if state is not None else None,
+            comments_count=state.post.comments_count if state is not None else None,
         )
 
 
@@ -127,10 +169,10 @@ class SocialSubscriptions:
             # changes: one stream for all of them, then each carries on with its own.
             after = await run_in_group(
                 info,
-                events=lambda context, start: _activity(context, field, None, post_uuid, start),
+                events=lambda context, start: _activity(context, field, None, post, start),
                 dissolves=_visibility_event,
             )
-        async for event in _activity(info.context, field, viewer_id, post_uuid, after):
+        async for event in _activity(info.context, field, viewer_id, post, after):
             yield event
 
 
@@ -142,73 +184,90 @@ class FeedEvent:
     post: Post | None = strawberry.field(description="Null for DELETED and RESYNC.")
 
 
-async def _followed(info: Info, viewer_id: uuid.UUID) -> set[uuid.UUID]:
-    async with info.context.sessionmaker() as session:
-        return set(
-            await session.scalars(
-                select(social_models.Follow.following_id).where(
-                    social_models.Follow.follower_id == viewer_id
-                )
-            )
-        )
-
-
 @strawberry.type
 class FeedSubscriptions:
     @strawberry.subscription(
         description="Posts created, updated or deleted that belong in the viewer's feed (the "
-        "rule of the feed query). Following or unfollowing someone changes what arrives at "
-        "once; a post that stops being visible arrives as DELETED."
+        "rule of the feed query). Following, unfollowing or being approved by someone "
+        "changes what arrives at once; a post that stops being visible arrives as DELETED "
+        "(only to viewers who could see it)."
     )
     @delivered_directly
     async def feed_events(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[FeedEvent, None]:
         viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
+        context = info.context
+        async with context.sessionmaker() as session:
             preferences = await users_service.feed_preferences(session=session, user_id=viewer.id)
+            audience = await social_service.audience_of(session=session, viewer_id=viewer.id)
         following_only = preferences.show_following_only
-        followed = await _followed(info, viewer.id)
         topics = {"table:posts", f"follower_id:{viewer.id}"}
         async for item in changes(info, topics=topics, tables={"posts", "follows"}, after=after):
             if isinstance(item, Resync):
+                async with context.sessionmaker() as session:  # follows may have changed
+                    audience = await social_service.audience_of(
+                        session=session, viewer_id=viewer.id
+                    )
                 yield FeedEvent(
                     cursor=str(item.cursor), type=ChangeType.RESYNC, post_id=None, post=None
                 )
                 continue
             if item.table == "follows":
                 if item.keys.get("follower_id") == str(viewer.id):
-                    target = uuid.UUID(item.keys["following_id"])
-                    if item.operation == "DELETE":
-                        followed.discard(target)
-                    else:
-                        followed.add(target)
+                    follow = None
+                    if item.operation != "DELETE":
+                        follow = await context.realtime.rows.load(
+                            item, partial(_read_follow, context, item)
+                        )
+                    audience.follow_changed(uuid.UUID(item.keys["following_id"]), follow)
                 continue
-            author = uuid.UUID(item.keys["user_id"])
-            mine_or_followed = author == viewer.id or author in followed
-            if item.operation == "DELETE":
-                if mine_or_followed:
-                    yield FeedEvent(
-                        cursor=str(item.cursor), type=ChangeType.DELETED,
-                        post_id=strawberry.ID(str(item.row_id)), post=None,
-                    )  # fmt: skip
-                continue
-            post = await info.context.realtime.rows.load(
-                item, partial(_read_post, info.context, item.row_id), what="post"
+            event = await _feed_event(context, audience, following_only, item)
+            if event is not None:
+                yield event
+
+
+async def _feed_event(
+    context: Context, audience: social_service.Audience, following_only: bool, item: LogEvent
+) -> FeedEvent | None:
+    """What a post event means for one viewer's feed: the post (CREATED, UPDATED), its
+    disappearance (DELETED, only if the viewer could see it before), or nothing."""
+    author = uuid.UUID(item.keys["user_id"])
+    post_id = strawberry.ID(str(item.row_id))
+    if item.operation == "DELETE":  # deleted outside the API: only those who saw every post
+        if author == audience.viewer_id or author in audience.approved_by:
+            return FeedEvent(
+                cursor=str(item.cursor), type=ChangeType.DELETED, post_id=post_id, post=None
             )
-            if post is None:
-                continue
-            visible = mine_or_followed or (post.is_public and not following_only)
-            if post.deleted_at is not None or not visible:
-                if item.operation == "UPDATE" and (VISIBILITY_COLUMNS & set(item.changed)):
-                    yield FeedEvent(
-                        cursor=str(item.cursor), type=ChangeType.DELETED,
-                        post_id=strawberry.ID(str(item.row_id)), post=None,
-                    )  # fmt: skip
-                continue
-            yield FeedEvent(
-                cursor=str(item.cursor),
-                type=ChangeType(item.operation),
-                post_id=strawberry.ID(str(item.row_id)),
-                post=Post.from_model(post),
-            )
+        return None
+    state = await context.realtime.rows.load(
+        item, partial(_read_post, context, item.row_id), what="post"
+    )
+    if state is None:
+        return None
+    post = state.post
+    in_feed = audience.in_feed(author, following_only=following_only)
+    sees = audience.sees(
+        author_id=author,
+        is_public=post.is_public,
+        deleted=post.deleted_at is not None,
+        author_active=state.author_active,
+    )
+    if in_feed and sees:
+        return FeedEvent(
+            cursor=str(item.cursor),
+            type=ChangeType(item.operation),
+            post_id=post_id,
+            post=Post.from_model(post),
+        )
+    saw = item.operation == "UPDATE" and audience.sees(
+        author_id=author,
+        is_public=post.is_public != ("is_public" in item.changed),
+        deleted=(post.deleted_at is not None) != ("deleted_at" in item.changed),
+        author_active=state.author_active,
+    )
+    if in_feed and saw:
+        return FeedEvent(
+            cursor=str(item.cursor), type=ChangeType.DELETED, post_id=post_id, post=None
+        )
+    return None

@@ -51,6 +51,15 @@ class User:
             return False
         return await info.context.loaders.viewer_follows_by_user_id.load(self.model.id)
 
+    @strawberry.field(
+        description="Whether this user follows the viewer with the viewer's approval (sees "
+        "the viewer's posts that are not public); false when signed out."
+    )
+    async def approved_by_viewer(self, info: Info) -> bool:
+        if info.context.viewer is None:
+            return False
+        return await info.context.loaders.approved_follower_by_user_id.load(self.model.id)
+
     @strawberry.field(description="Their posts the viewer may see, newest first.")
     async def posts(
         self, info: Info, first: int | None = None, after: str | None = None
