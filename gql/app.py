@@ -64,6 +64,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._tokens = settings.token_policy
         self._limiter = limiter
         self._realtime = realtime
+        self._shows_outbound_mail = settings.env is not Environment.PRODUCTION
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         return self.context_for(request, response)

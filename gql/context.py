@@ -39,6 +39,7 @@ class Context:
     viewer: User | None = None
     connection_params: dict[str, object] | None = None
     connection_authenticated: bool = False
+    shows_outbound_mail: bool = False  # outside production, queued emails go to the log
     token_expires_at: datetime | None = None
     session_events: "asyncio.Queue[str]" = field(default_factory=asyncio.Queue, repr=False)
     _staff_role: str | None = field(default=None, repr=False)
@@ -129,6 +130,7 @@ def build_context(
     limiter: RateLimiter,
     realtime: "Realtime",
     authorization: str | None,
+    shows_outbound_mail: bool = False,
 ) -> Context:
     claims, error = credentials(authorization, tokens)
     return Context(
@@ -142,6 +144,7 @@ def build_context(
         viewer_id=claims.user_id if claims else None,
         token_expires_at=claims.expires_at if claims else None,
         credentials_error=error,
+        shows_outbound_mail=shows_outbound_mail,
     )
 
 

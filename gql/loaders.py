@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from models.blog import BlogCategory, BlogTag
 from models.challenges import ChallengeParticipant
-from models.social import Comment
+from models.social import Comment, Follow, Post
 from models.users import User
 from resolvers import blog as blog_service
 from resolvers import challenges as challenges_service
@@ -33,7 +33,7 @@ class Loaders:
     ) -> None:
         self._sessionmaker = sessionmaker
         self.viewer_id = viewer_id
-        self._first_comments: dict[int | None, DataLoader[uuid.UUID, Page[Comment]]] = {}
+        self._first_pages: dict[tuple[str, int | None], DataLoader[uuid.UUID, Page[Any]]] = {}
 
     @cached_property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
@@ -95,12 +95,37 @@ class Loaders:
         return self.viewer_id
 
     def first_comments_by_post_id(self, first: int | None) -> DataLoader[uuid.UUID, Page[Comment]]:
-        """The first comments of posts; one loader (one batch) per distinct `first`."""
-        if first not in self._first_comments:
-            self._first_comments[first] = self._loader(
-                partial(social_service.first_comments, first=first), "post_ids"
-            )
-        return self._first_comments[first]
+        return self._first_page(
+            "comments", partial(social_service.first_comments), "post_ids", first
+        )
+
+    def first_posts_by_author_id(
+        self, first: int | None, *, viewer_id: uuid.UUID | None
+    ) -> DataLoader[uuid.UUID, Page[Post]]:
+        """The newest posts of authors that the viewer may see (the resolver reads the viewer
+        from the context, where the fan-out engine sees the read)."""
+        batch = partial(social_service.first_posts_by_authors, viewer_id=viewer_id)
+        return self._first_page(f"posts-for-{viewer_id}", batch, "author_ids", first)
+
+    def first_followers_by_user_id(self, first: int | None) -> DataLoader[uuid.UUID, Page[Follow]]:
+        return self._first_page("followers", users_service.first_followers, "user_ids", first)
+
+    def first_following_by_user_id(self, first: int | None) -> DataLoader[uuid.UUID, Page[Follow]]:
+        return self._first_page("following", users_service.first_following, "user_ids", first)
+
+    def _first_page(
+        self,
+        name: str,
+        batch: Callable[..., Awaitable[Sequence[Page[Any]]]],
+        keys_argument: str,
+        first: int | None,
+    ) -> DataLoader[uuid.UUID, Page[Any]]:
+        """First pages of a connection for many parents: one loader (one batch) per
+        connection and distinct `first`."""
+        key = (name, first)
+        if key not in self._first_pages:
+            self._first_pages[key] = self._loader(partial(batch, first=first), keys_argument)
+        return self._first_pages[key]
 
     def _loader(
         self, batch: Callable[..., Awaitable[Sequence[Value]]], keys_argument: str

@@ -28,6 +28,20 @@ def _weak_secret(secret: str) -> str | None:
     return None
 
 
+RATE_LIMITED_ACTIONS = (
+    "post",
+    "comment",
+    "reaction",
+    "follow",
+    "invite",
+    "login_email",
+    "login_account",
+    "login_ip",
+    "signup_ip",
+    "signup_email",
+)
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -83,8 +97,16 @@ class Settings(BaseSettings):
     rate_limit_comment: str = "60/60"
     rate_limit_reaction: str = "120/60"
     rate_limit_follow: str = "60/60"
-    rate_limit_login_email: str = Field(default="10/300", description="log-in attempts per email")
+    rate_limit_login_email: str = Field(
+        default="10/300", description="log-in attempts per email from one client address"
+    )
+    rate_limit_login_account: str = Field(
+        default="100/3600", description="log-in attempts per email from all addresses"
+    )
     rate_limit_login_ip: str = Field(default="60/300", description="log-in attempts per IP")
+    rate_limit_signup_ip: str = Field(default="10/3600", description="sign-ups per IP")
+    rate_limit_signup_email: str = Field(default="3/3600", description="sign-ups per email")
+    rate_limit_invite: str = Field(default="30/3600", description="invitations per user")
     relay: bool = Field(default=True, description="run the relay as a candidate in serve")
     event_retention_hours: float = Field(default=24, gt=0, description="event log age limit")
     event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")
@@ -123,14 +145,7 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
 
-    @field_validator(
-        "rate_limit_post",
-        "rate_limit_comment",
-        "rate_limit_reaction",
-        "rate_limit_follow",
-        "rate_limit_login_email",
-        "rate_limit_login_ip",
-    )
+    @field_validator(*(f"rate_limit_{action}" for action in RATE_LIMITED_ACTIONS))
     @classmethod
     def _valid_limit(cls, value: str) -> str:
         Limit.parse(value)
@@ -141,7 +156,7 @@ class Settings(BaseSettings):
         """Limits by action name."""
         return {
             action: Limit.parse(getattr(self, f"rate_limit_{action}"))
-            for action in ("post", "comment", "reaction", "follow", "login_email", "login_ip")
+            for action in RATE_LIMITED_ACTIONS
         }
 
     @model_validator(mode="after")

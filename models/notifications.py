@@ -59,3 +59,25 @@ class NotificationHistory(Base):
     error_message: Mapped[str | None]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+EMAIL_TEMPLATES = ("verify_email", "sign_up_attempt")
+
+
+class OutboundEmail(Base):
+    """An email for the mailer to send (any process that reads this table: it sets `sent_at`,
+    or `error`, and should delete what it sent, which may hold a verification token)."""
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (
+        CheckConstraint(one_of("template", EMAIL_TEMPLATES), name="template"),
+        Index("idx_outbound_emails_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    to_address: Mapped[str]
+    template: Mapped[str]
+    data: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None]
+    created_at: Mapped[datetime] = created_at()

@@ -111,3 +111,17 @@ class RefreshToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(comment="when it was rotated")
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
+
+
+class EmailVerification(Base):
+    """A link sent to confirm a new account's email address (stored as its SHA-256)."""
+
+    __tablename__ = "email_verifications"
+    __table_args__ = (Index("idx_email_verifications_user_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(unique=True, comment="sha256 hex of the token")
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at()

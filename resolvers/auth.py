@@ -1,24 +1,32 @@
-"""Sign-up, log-in and refresh-token rotation."""
+"""Sign-up with a confirmed email address, log-in and refresh-token rotation.
+
+Sign-up answers the same whether or not the address already has an account, so it cannot be
+used to learn who is registered: a free address gets a new account and a verification link
+(the account signs in once the link is used); a taken one gets a notice to its owner. An
+account whose link expired unused never signed in, and its address may be signed up again.
+"""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.users import RefreshToken, User
+from models.notifications import NotificationHistory, OutboundEmail
+from models.users import EmailVerification, RefreshToken, User
 from resolvers import passwords, validation
 from resolvers.errors import Conflict, Unauthenticated
 from resolvers.tokens import (
     TokenPolicy,
     issue_access_token,
-    new_refresh_token,
-    refresh_token_hash,
+    new_opaque_token,
+    opaque_token_hash,
 )
 
 INVALID_LOGIN = "wrong email or password"
+VERIFICATION_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -33,18 +41,32 @@ class Session:
 async def sign_up(
     *,
     session: AsyncSession,
-    policy: TokenPolicy,
     email: str,
     password: str,
     name: str,
     username: str,
-) -> Session:
-    """Creates an email/password account and signs it in."""
+) -> OutboundEmail:
+    """Creates an email/password account waiting for its address to be confirmed, or tells
+    the owner of a taken address about the attempt. Returns the email queued (for the
+    caller's logs in development; the client's answer must not depend on it)."""
+    address = validation.email(email)
+    profile_name = validation.name(name)
+    handle = validation.username(username)
+    # Hashed in both cases, so both take as long.
+    password_hash = await passwords.hash_password(validation.password(password))
+    if await session.scalar(select(exists().where(User.username == handle))):
+        raise Conflict("username is taken", field="username")
+    existing = await session.scalar(select(User).where(User.email == address))
+    if existing is not None and not await _abandoned(session, existing):
+        return await _tell_owner(session, existing)
+    if existing is not None:
+        session.expunge(existing)
+        await session.execute(delete(User).where(User.id == existing.id))
     user = User(
-        email=validation.email(email),
-        name=validation.name(name),
-        username=validation.username(username),
-        password_hash=await passwords.hash_password(validation.password(password)),
+        email=address,
+        name=profile_name,
+        username=handle,
+        password_hash=password_hash,
         auth_provider="email",
     )
     session.add(user)
@@ -54,8 +76,81 @@ async def sign_up(
         await session.rollback()
         if "uq_users_username" in str(error.orig):
             raise Conflict("username is taken", field="username") from None
-        raise Conflict("an account with this email exists", field="email") from None
+        # The address was signed up concurrently: its owner is told, like any other time.
+        taken = await session.scalar(select(User).where(User.email == address))
+        assert taken is not None
+        return await _tell_owner(session, taken)
+    token, token_hash = new_opaque_token()
+    session.add(
+        EmailVerification(
+            user_id=user.id,
+            token_hash=token_hash,
+            expires_at=datetime.now(UTC) + VERIFICATION_LIFETIME,
+        )
+    )
+    mail = OutboundEmail(
+        to_address=address, template="verify_email", data={"name": profile_name, "token": token}
+    )
+    session.add(mail)
+    await session.commit()
+    return mail
+
+
+async def _abandoned(session: AsyncSession, user: User) -> bool:
+    """An account never confirmed and never signed in, whose every link expired unused."""
+    if user.email_verified or user.last_login_at is not None:
+        return False
+    links = list(
+        await session.scalars(select(EmailVerification).where(EmailVerification.user_id == user.id))
+    )
+    now = datetime.now(UTC)
+    return bool(links) and all(link.used_at is None and link.expires_at <= now for link in links)
+
+
+async def _tell_owner(session: AsyncSession, owner: User) -> OutboundEmail:
+    """A notice to the address's owner (by email and in the app) that someone tried to sign
+    up with it."""
+    mail = OutboundEmail(to_address=owner.email, template="sign_up_attempt", data={})
+    session.add(mail)
+    session.add(
+        NotificationHistory(
+            user_id=owner.id,
+            notification_type="system",
+            title="someone tried to create an account with your email address",
+            channel="in_app",
+            delivery_status="delivered",
+            delivered_at=datetime.now(UTC),
+        )
+    )
+    await session.commit()
+    return mail
+
+
+async def verify_email(*, session: AsyncSession, policy: TokenPolicy, token: str) -> Session:
+    """Uses a verification link: the address is confirmed and the account signed in."""
+    now = datetime.now(UTC)
+    link = await session.scalar(
+        select(EmailVerification)
+        .where(EmailVerification.token_hash == opaque_token_hash(token))
+        .with_for_update()
+    )
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        raise Unauthenticated("this verification link is invalid, used or expired")
+    user = await session.get(User, link.user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated("this account is disabled")
+    link.used_at = now
+    user.email_verified = True
+    user.last_login_at = now
     return await _start_session(session=session, policy=policy, user=user)
+
+
+async def _awaiting_verification(session: AsyncSession, user: User) -> bool:
+    """Signed up here and not confirmed yet (accounts from before, or from Supabase, have no
+    link and are not held back)."""
+    if user.email_verified:
+        return False
+    return bool(await session.scalar(select(exists().where(EmailVerification.user_id == user.id))))
 
 
 async def log_in(
@@ -69,6 +164,8 @@ async def log_in(
     assert user is not None and stored_hash is not None
     if not user.is_active:
         raise Unauthenticated("this account is disabled")
+    if await _awaiting_verification(session, user):
+        raise Unauthenticated("confirm your email address first, with the link sent to it")
     if passwords.needs_rehash(stored_hash):
         user.password_hash = await passwords.hash_password(password)
     user.last_login_at = datetime.now(UTC)
@@ -81,7 +178,7 @@ async def refresh(*, session: AsyncSession, policy: TokenPolicy, refresh_token: 
     now = datetime.now(UTC)
     stored = await session.scalar(
         select(RefreshToken)
-        .where(RefreshToken.token_hash == refresh_token_hash(refresh_token))
+        .where(RefreshToken.token_hash == opaque_token_hash(refresh_token))
         .with_for_update()
     )
     if stored is None:
@@ -107,7 +204,7 @@ async def _start_session(
     *, session: AsyncSession, policy: TokenPolicy, user: User, family: uuid.UUID | None = None
 ) -> Session:
     now = datetime.now(UTC)
-    token, token_hash = new_refresh_token()
+    token, token_hash = new_opaque_token()
     session.add(
         RefreshToken(
             user_id=user.id,

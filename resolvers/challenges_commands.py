@@ -230,8 +230,10 @@ async def invite_to_challenge(
         recipient_id=invitee.id,
         actor_id=viewer.id,
         notification_type="challenge",
-        title=f"{viewer.name} invited you to {challenge.title}",
-        data={"challengeId": str(challenge.id)},
+        # Fixed text: names and titles people choose go in `data` and the actor, so that
+        # nobody can write a notification that reads like one from the system.
+        title="invited you to a challenge",
+        data={"challengeId": str(challenge.id), "challengeTitle": challenge.title},
     )
     await session.commit()
     await session.refresh(member)

@@ -36,3 +36,9 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency is down or the server is saturated: retry after `retryAfter` seconds."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -98,3 +98,32 @@ async def fetch_page(
     limit = page_size(first)
     rows = (await session.scalars(ordered(query, order, after, limit))).all()
     return to_page(rows, order, limit)
+
+
+async def first_pages(
+    session: AsyncSession,
+    query: Select[Any],
+    order: Order,
+    parent: InstrumentedAttribute[Any],
+    parent_ids: Sequence[Any],
+    *,
+    first: int | None,
+) -> list[Page[Any]]:
+    """The first page of the query's ORM entities for each parent id (the rows whose
+    `parent` column holds it), in one statement, in the order of parent_ids."""
+    limit = page_size(first)
+    direction = (
+        (order.column.desc(), order.id_column.desc())
+        if order.descending
+        else (order.column.asc(), order.id_column.asc())
+    )
+    position = func.row_number().over(partition_by=parent, order_by=direction).label("position")
+    entity = query.column_descriptions[0]["entity"]
+    ranked = query.add_columns(position).where(parent.in_(parent_ids)).subquery()
+    numbered = select(entity).from_statement(
+        select(ranked).where(ranked.c.position <= limit + 1).order_by(ranked.c.position)
+    )
+    by_parent: dict[Any, list[Any]] = {parent_id: [] for parent_id in parent_ids}
+    for row in await session.scalars(numbered):
+        by_parent[getattr(row, parent.key)].append(row)
+    return [to_page(by_parent[parent_id], order, limit) for parent_id in parent_ids]

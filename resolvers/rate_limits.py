@@ -5,8 +5,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import redis.asyncio as redis
+from redis.exceptions import RedisError
 
-from resolvers.errors import RateLimited
+from resolvers.errors import RateLimited, ServiceUnavailable
+
+UNAVAILABLE_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,16 @@ class RateLimiter:
         now = time.time()
         window = int(now // limit.seconds)
         key = f"{self.prefix}ratelimit:{action}:{subject}:{window}"
-        async with self.client.pipeline(transaction=True) as pipeline:
-            pipeline.incr(key)
-            pipeline.expire(key, limit.seconds + 1)
-            attempts, _ = await pipeline.execute()
+        try:
+            async with self.client.pipeline(transaction=True) as pipeline:
+                pipeline.incr(key)
+                pipeline.expire(key, limit.seconds + 1)
+                attempts, _ = await pipeline.execute()
+        except (RedisError, OSError):
+            # Limits guard writes that cost; without Redis they are refused, not let through.
+            raise ServiceUnavailable(
+                "rate limiting is unavailable; retry shortly", retryAfter=UNAVAILABLE_RETRY_SECONDS
+            ) from None
         if attempts > limit.count:
             retry_after = max(1, int((window + 1) * limit.seconds - now + 0.999))
             raise RateLimited(

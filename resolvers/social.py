@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.social import Comment, Follow, Like, Post
 from models.users import User
 from resolvers import users as users_service
 from resolvers.errors import NotFound, Unauthenticated
-from resolvers.pagination import Order, Page, fetch_page, page_size, to_page
+from resolvers.pagination import Order, Page, fetch_page, first_pages
 
 POST_ORDER = Order(Post.created_at, Post.id)
 COMMENT_ORDER = Order(Comment.created_at, Comment.id, descending=False)
@@ -165,26 +165,21 @@ async def first_comments(
     *, session: AsyncSession, post_ids: Sequence[uuid.UUID], first: int | None
 ) -> list[Page[Comment]]:
     """The oldest live comments of each post, up to `first` each, in one query."""
-    limit = page_size(first)
-    position = (
-        func.row_number()
-        .over(partition_by=Comment.post_id, order_by=(Comment.created_at, Comment.id))
-        .label("position")
-    )
-    ranked = (
-        select(Comment, position)
-        .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
-        .subquery()
-    )
-    numbered = select(Comment).from_statement(
-        select(ranked)
-        .where(ranked.c.position <= limit + 1)
-        .order_by(ranked.c.post_id, ranked.c.position)
-    )
-    by_post: dict[uuid.UUID, list[Comment]] = {post_id: [] for post_id in post_ids}
-    for comment in await session.scalars(numbered):
-        by_post[comment.post_id].append(comment)
-    return [to_page(by_post[post_id], COMMENT_ORDER, limit) for post_id in post_ids]
+    query = select(Comment).where(Comment.deleted_at.is_(None))
+    return await first_pages(session, query, COMMENT_ORDER, Comment.post_id, post_ids, first=first)
+
+
+async def first_posts_by_authors(
+    *,
+    session: AsyncSession,
+    viewer_id: uuid.UUID | None,
+    author_ids: Sequence[uuid.UUID],
+    first: int | None,
+) -> list[Page[Post]]:
+    """The newest posts of each author that the viewer may see, up to `first` each, in one
+    query."""
+    query = select(Post).where(visible_posts(viewer_id))
+    return await first_pages(session, query, POST_ORDER, Post.user_id, author_ids, first=first)
 
 
 async def comments_page(

@@ -84,11 +84,11 @@ def _claims_agree(claims: dict[str, object], policy: TokenPolicy) -> bool:
     )
 
 
-def new_refresh_token() -> tuple[str, str]:
-    """A random refresh token and the hash under which it is stored."""
+def new_opaque_token() -> tuple[str, str]:
+    """A random token (refresh tokens, verification links) and the hash it is stored as."""
     token = secrets.token_urlsafe(32)
-    return token, refresh_token_hash(token)
+    return token, opaque_token_hash(token)
 
 
-def refresh_token_hash(token: str) -> str:
+def opaque_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -16,7 +16,7 @@ from models.billing import Subscription
 from models.social import FeedPreference, Follow
 from models.users import User
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.pagination import Order, Page, fetch_page
+from resolvers.pagination import Order, Page, fetch_page, first_pages
 
 FOLLOW_ORDER = Order(Follow.created_at, Follow.id)
 
@@ -101,6 +101,26 @@ async def approved_followers_among(
         )
     )
     return [user_id in approved for user_id in ids]
+
+
+async def first_followers(
+    *, session: AsyncSession, user_ids: Sequence[uuid.UUID], first: int | None
+) -> list[Page[Follow]]:
+    """The newest follows of each user (as followed), up to `first` each, in one query."""
+    query = select(Follow).where(_active(Follow.follower_id))
+    return await first_pages(
+        session, query, FOLLOW_ORDER, Follow.following_id, user_ids, first=first
+    )
+
+
+async def first_following(
+    *, session: AsyncSession, user_ids: Sequence[uuid.UUID], first: int | None
+) -> list[Page[Follow]]:
+    """The newest follows by each user, up to `first` each, in one query."""
+    query = select(Follow).where(_active(Follow.following_id))
+    return await first_pages(
+        session, query, FOLLOW_ORDER, Follow.follower_id, user_ids, first=first
+    )
 
 
 async def followers_page(

@@ -1,6 +1,7 @@
 """Profile, consents, audited staff actions, the append-only audit log, rate limits."""
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -11,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.app import create_app
 from gql.errors import database_refusal
 from gql.settings import Settings
+from resolvers import passwords
 from tests.graphql import Person, error_codes, gql, person
+
+PASSWORD = "owner-password-1"
 
 UPDATE_PROFILE = """
 mutation($input: UpdateProfileInput!) {
@@ -197,15 +201,40 @@ async def test_writes_beyond_the_rate_limit_are_refused_with_the_wait_and_write_
         )
 
 
-async def test_log_in_attempts_are_limited_per_email(settings: Settings) -> None:
-    limited = settings.model_copy(update={"rate_limit_login_email": "2/300"})
-    app = create_app(limited)
-    log_in = (
-        'mutation { logIn(email: "Victim@Example.com", password: "guess-guess") { accessToken } }'
+async def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    limited = settings.model_copy(
+        update={
+            "rate_limit_login_email": "2/300",
+            "redis_prefix": f"{settings.redis_prefix}lockout-{uuid.uuid4().hex[:6]}:",
+        }
     )
+    email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+    async with engine.begin() as db:
+        await db.execute(
+            text("INSERT INTO users (email, name, password_hash) VALUES (:e, 'Owner', :h)"),
+            {"e": email, "h": await passwords.hash_password(PASSWORD)},
+        )
+    app = create_app(limited)
+    log_in = """mutation($email: String!, $password: String!) {
+        logIn(email: $email, password: $password) { accessToken } }"""
+
+    def client_from(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 4321))
+        return httpx.AsyncClient(transport=transport, base_url="http://t")
+
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+        client_from("203.0.113.7") as attacker,
+        client_from("198.51.100.2") as owner,
     ):
-        codes = [error_codes(await gql(http, log_in))[0] for _ in range(4)]
-    assert codes == ["UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED", "RATE_LIMITED"]
+        guesses = [
+            error_codes(await gql(attacker, log_in, {"email": email, "password": "guess-guess"}))[0]
+            for _ in range(4)
+        ]
+        own = await gql(owner, log_in, {"email": email, "password": PASSWORD})
+        right_guess = await gql(attacker, log_in, {"email": email, "password": PASSWORD})
+    assert guesses == ["UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED", "RATE_LIMITED"]
+    assert "errors" not in own
+    assert error_codes(right_guess) == ["RATE_LIMITED"]  # the pair stays limited

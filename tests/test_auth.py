@@ -1,7 +1,11 @@
 """Signing up, logging in, refreshing, and every way a token can be bad."""
 
+import asyncio
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -9,7 +13,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gql.app import create_app
 from gql.settings import Settings
+from resolvers import passwords
+from resolvers.errors import ServiceUnavailable
 from resolvers.sample_data import TEST_PASSWORD
 from resolvers.tokens import (
     AUDIENCE,
@@ -21,8 +28,11 @@ from resolvers.tokens import (
 from tests.graphql import error_codes, gql, person
 
 SIGN_UP = """
-mutation SignUp($input: SignUpInput!) {
-  signUp(input: $input) { accessToken refreshToken user { id email profile { username } } }
+mutation SignUp($input: SignUpInput!) { signUp(input: $input) { email } }
+"""
+VERIFY = """
+mutation Verify($token: String!) {
+  verifyEmail(token: $token) { accessToken refreshToken user { id email profile { username } } }
 }
 """
 LOG_IN = """
@@ -56,12 +66,37 @@ async def users_with_email(engine: AsyncEngine, email: str) -> int:
     return count
 
 
-async def test_sign_up_returns_tokens_that_work_and_stores_an_argon2id_hash(
+async def queued_emails(engine: AsyncEngine, address: str) -> list[tuple[str, dict[str, Any]]]:
+    """(template, data) of the emails queued for an address, oldest first."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT template, data FROM outbound_emails WHERE to_address = :a "
+                "ORDER BY created_at, id"
+            ),
+            {"a": address.lower()},
+        )
+        return [(template, data) for template, data in rows]
+
+
+async def signed_up(
+    client: httpx.AsyncClient, engine: AsyncEngine, details: dict[str, str]
+) -> dict[str, Any]:
+    """Signs up and follows the emailed link: the session verifyEmail hands out."""
+    body = await gql(client, SIGN_UP, {"input": details})
+    assert body["data"]["signUp"] == {"email": details["email"].lower()}, body
+    (template, data), *_ = reversed(await queued_emails(engine, details["email"]))
+    assert template == "verify_email"
+    verified = await gql(client, VERIFY, {"token": data["token"]})
+    session: dict[str, Any] = verified["data"]["verifyEmail"]
+    return session
+
+
+async def test_sign_up_sends_a_link_that_signs_the_account_in(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     details = sign_up_input()
-    body = await gql(client, SIGN_UP, {"input": details})
-    payload = body["data"]["signUp"]
+    payload = await signed_up(client, engine, details)
     assert payload["user"]["email"] == details["email"].lower()
 
     me = await gql(client, ME, token=payload["accessToken"])
@@ -72,6 +107,93 @@ async def test_sign_up_returns_tokens_that_work_and_stores_an_argon2id_hash(
             text("SELECT password_hash FROM users WHERE id = :id"), {"id": payload["user"]["id"]}
         )
     assert stored.startswith("$argon2id$")
+    token = (await queued_emails(engine, details["email"]))[-1][1]["token"]
+    used_again = await gql(client, VERIFY, {"token": token})
+    assert error_codes(used_again) == ["UNAUTHENTICATED"]
+    assert error_codes(await gql(client, VERIFY, {"token": "made-up"})) == ["UNAUTHENTICATED"]
+
+
+async def test_log_in_waits_for_the_address_to_be_confirmed(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    details = sign_up_input()
+    await gql(client, SIGN_UP, {"input": details})
+    wrong = await gql(client, LOG_IN, {"email": details["email"], "password": "nope nope"})
+    right = await gql(client, LOG_IN, {"email": details["email"], "password": details["password"]})
+    assert wrong["errors"][0]["message"] == "wrong email or password"
+    assert error_codes(right) == ["UNAUTHENTICATED"]
+    assert "confirm your email" in right["errors"][0]["message"]
+
+
+async def test_signing_up_with_a_taken_address_answers_the_same_and_tells_its_owner(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    owner = sign_up_input()
+    owner_session = await signed_up(client, engine, owner)
+    fresh = await gql(client, SIGN_UP, {"input": sign_up_input(email="Fresh@Example.com")})
+    taken = await gql(client, SIGN_UP, {"input": sign_up_input(email=owner["email"])})
+    assert fresh == {"data": {"signUp": {"email": "fresh@example.com"}}}
+    assert taken == {"data": {"signUp": {"email": owner["email"].lower()}}}
+    assert await users_with_email(engine, owner["email"]) == 1
+    assert [template for template, _ in await queued_emails(engine, owner["email"])] == [
+        "verify_email",
+        "sign_up_attempt",
+    ]
+    notices = await gql(
+        client, "{ notifications { edges { node { title } } } }", token=owner_session["accessToken"]
+    )
+    titles = [edge["node"]["title"] for edge in notices["data"]["notifications"]["edges"]]
+    assert titles == ["someone tried to create an account with your email address"]
+
+
+async def test_a_taken_username_is_a_conflict_whatever_the_address(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    first = sign_up_input()
+    await signed_up(client, engine, first)
+    for email in (first["email"], f"other-{uuid.uuid4().hex[:6]}@example.com"):
+        body = await gql(
+            client, SIGN_UP, {"input": sign_up_input(username=first["username"], email=email)}
+        )
+        assert error_codes(body) == ["CONFLICT"]
+        assert body["errors"][0]["extensions"]["field"] == "username"
+
+
+async def test_an_address_whose_link_expired_unused_can_be_signed_up_again(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    squatted = sign_up_input()
+    await gql(client, SIGN_UP, {"input": squatted})
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE email_verifications SET expires_at = now() - interval '1 second' "
+                "WHERE user_id = (SELECT id FROM users WHERE email = :e)"
+            ),
+            {"e": squatted["email"].lower()},
+        )
+    rightful = sign_up_input(email=squatted["email"])
+    session = await signed_up(client, engine, rightful)
+    assert session["user"]["profile"]["username"] == rightful["username"]
+    assert await users_with_email(engine, squatted["email"]) == 1
+
+
+async def test_sign_ups_are_limited_per_client_address(settings: Settings) -> None:
+    limited = settings.model_copy(
+        update={
+            "rate_limit_signup_ip": "2/3600",
+            "redis_prefix": f"{settings.redis_prefix}signup-{uuid.uuid4().hex[:6]}:",
+        }
+    )
+    app = create_app(limited)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        codes = [
+            error_codes(await gql(http, SIGN_UP, {"input": sign_up_input()})) for _ in range(3)
+        ]
+    assert codes == [[], [], ["RATE_LIMITED"]]
 
 
 @pytest.mark.parametrize(
@@ -96,25 +218,11 @@ async def test_sign_up_refuses_bad_input_and_writes_nothing(
     assert await users_with_email(engine, details["email"]) == 0
 
 
-async def test_sign_up_with_a_taken_email_or_username_is_a_conflict(
-    client: httpx.AsyncClient,
-) -> None:
-    first = sign_up_input()
-    assert "errors" not in await gql(client, SIGN_UP, {"input": first})
-
-    same_email = await gql(client, SIGN_UP, {"input": sign_up_input(email=first["email"])})
-    same_username = await gql(client, SIGN_UP, {"input": sign_up_input(username=first["username"])})
-    assert error_codes(same_email) == ["CONFLICT"]
-    assert same_email["errors"][0]["extensions"]["field"] == "email"
-    assert error_codes(same_username) == ["CONFLICT"]
-    assert same_username["errors"][0]["extensions"]["field"] == "username"
-
-
 async def test_log_in_with_a_wrong_password_or_unknown_email_says_the_same(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     details = sign_up_input()
-    await gql(client, SIGN_UP, {"input": details})
+    await signed_up(client, engine, details)
     wrong = await gql(client, LOG_IN, {"email": details["email"], "password": "nope nope"})
     unknown = await gql(client, LOG_IN, {"email": "nobody@example.com", "password": "nope nope"})
     assert error_codes(wrong) == error_codes(unknown) == ["UNAUTHENTICATED"]
@@ -147,14 +255,14 @@ async def test_a_supabase_bcrypt_user_logs_in_and_is_rehashed_with_argon2id(
 
 
 async def test_refresh_rotates_and_reusing_a_rotated_token_revokes_the_family(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    signed_up = (await gql(client, SIGN_UP, {"input": sign_up_input()}))["data"]["signUp"]
-    first_refresh = signed_up["refreshToken"]
+    session = await signed_up(client, engine, sign_up_input())
+    first_refresh = session["refreshToken"]
 
     rotated = (await gql(client, REFRESH, {"token": first_refresh}))["data"]["refreshTokens"]
     assert rotated["refreshToken"] != first_refresh
-    assert rotated["user"]["id"] == signed_up["user"]["id"]
+    assert rotated["user"]["id"] == session["user"]["id"]
 
     reused = await gql(client, REFRESH, {"token": first_refresh})
     assert error_codes(reused) == ["UNAUTHENTICATED"]
@@ -241,8 +349,6 @@ async def test_anonymous_private_fields_are_unauthenticated(client: httpx.AsyncC
 async def test_supabase_tokens_are_accepted_when_configured(
     engine: AsyncEngine, settings: Settings
 ) -> None:
-    from gql.app import create_app
-
     supabase_settings = settings.model_copy(
         update={"accept_supabase_tokens": True, "supabase_issuer": SUPABASE_ISSUER}
     )
@@ -277,3 +383,30 @@ def test_access_tokens_carry_sub_exp_and_iat() -> None:
     claims = jwt.decode(token, "s" * 32, algorithms=["HS256"], audience=AUDIENCE)
     assert claims["sub"] == str(user_id)
     assert claims["exp"] - claims["iat"] == 15 * 60
+
+
+async def test_password_hashing_runs_one_per_core_and_refuses_a_long_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(passwords, "MAX_WAITING", 2)
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_hash(password: str) -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+        return password
+
+    calls = passwords.CONCURRENT_HASHES + 2 + 3  # running, waiting, refused
+    results = await asyncio.gather(
+        *(passwords._bounded(slow_hash, "pw") for _ in range(calls)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, ServiceUnavailable)]
+    assert len(refused) == 3
+    assert refused[0].details == {"retryAfter": passwords.RETRY_SECONDS}
+    assert most == passwords.CONCURRENT_HASHES

@@ -193,3 +193,47 @@ async def test_the_rich_feed_query_costs_the_same_statements_for_5_or_50_posts(
     assert all(len(edge["node"]["comments"]["edges"]) == 3 for edge in edges)
     assert all(edge["node"]["author"]["username"] for edge in edges)
     assert len(statements) == FEED_STATEMENTS, "\n\n".join(statements)
+
+
+NESTED = """query($first: Int) { feed(first: $first) { edges { node { author {
+    posts(first: 3) { edges { node { id } } }
+    followers(first: 2) { edges { node { username } } }
+    following(first: 2) { edges { node { username } } } } } } } }"""
+
+
+async def test_connections_nested_under_a_list_cost_one_statement_each_not_one_per_parent(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    async with engine.begin() as db:
+        viewer = await person(db, settings)
+        authors = [await person(db, settings) for _ in range(4)]
+        await set_following_only(db, viewer, True)
+        for author in authors:
+            await db.execute(
+                text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+                {"a": viewer.id, "b": author.id},
+            )
+        for n in range(24):
+            await post(db, authors[n % len(authors)], f"nested {n}")
+
+    app = create_app(settings)
+    counts = []
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        await gql(http, "{ goalTemplates { id } }")  # warm the pool
+        for first in (2, 20):
+            with counting_statements(app.state.engine) as statements:
+                body = await gql(http, NESTED, {"first": first}, token=viewer.token)
+            counts.append(len(statements))
+            edges = body["data"]["feed"]["edges"]
+            assert len(edges) == first
+            for edge in edges:
+                author = edge["node"]["author"]
+                assert len(author["posts"]["edges"]) == 3
+                assert len(author["followers"]["edges"]) == 1  # the viewer
+                assert author["following"]["edges"] == []
+    # viewer, preferences, posts page, authors, their posts, followers, following (and the
+    # users of those lists, when not loaded already): the same for 2 and for 20 posts.
+    assert counts[0] == counts[1] <= 8, counts

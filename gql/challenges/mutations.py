@@ -106,11 +106,14 @@ class ChallengeMutations:
             )
         return Participation.from_model(member)
 
-    @strawberry.mutation(description="Invites someone (owner only) and notifies them.")
+    @strawberry.mutation(
+        description="Invites someone (owner only) and notifies them; rate-limited per user."
+    )
     async def invite_to_challenge(
         self, info: Info, id: strawberry.ID, user_id: strawberry.ID
     ) -> Participation:
         viewer = info.context.require_viewer()
+        await info.context.limiter.hit("invite", str(viewer.id))
         async with info.context.sessionmaker() as session:
             member = await challenges_commands.invite_to_challenge(
                 session=session,

@@ -66,34 +66,45 @@ class User:
     ) -> Connection[PostType]:
         from gql.social.types import Post
 
-        async with info.context.sessionmaker() as session:
-            page = await social_service.posts_by_author_page(
-                session=session,
-                viewer_id=info.context.signed_in_id,
-                author_id=self.model.id,
-                first=first,
-                after=after,
-            )
+        viewer_id = info.context.signed_in_id
+        if after is None:
+            loader = info.context.loaders.first_posts_by_author_id(first, viewer_id=viewer_id)
+            page = await loader.load(self.model.id)
+        else:
+            async with info.context.sessionmaker() as session:
+                page = await social_service.posts_by_author_page(
+                    session=session,
+                    viewer_id=viewer_id,
+                    author_id=self.model.id,
+                    first=first,
+                    after=after,
+                )
         return Connection.from_page(page, Post.from_model)
 
     @strawberry.field(description="Who follows them, most recent first.")
     async def followers(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["User"]:
-        async with info.context.sessionmaker() as session:
-            page = await users_service.followers_page(
-                session=session, user_id=self.model.id, first=first, after=after
-            )
+        if after is None:
+            page = await info.context.loaders.first_followers_by_user_id(first).load(self.model.id)
+        else:
+            async with info.context.sessionmaker() as session:
+                page = await users_service.followers_page(
+                    session=session, user_id=self.model.id, first=first, after=after
+                )
         return await _users_of_follows(info, page, lambda follow: follow.follower_id)
 
     @strawberry.field(description="Whom they follow, most recent first.")
     async def following(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["User"]:
-        async with info.context.sessionmaker() as session:
-            page = await users_service.following_page(
-                session=session, user_id=self.model.id, first=first, after=after
-            )
+        if after is None:
+            page = await info.context.loaders.first_following_by_user_id(first).load(self.model.id)
+        else:
+            async with info.context.sessionmaker() as session:
+                page = await users_service.following_page(
+                    session=session, user_id=self.model.id, first=first, after=after
+                )
         return await _users_of_follows(info, page, lambda follow: follow.following_id)
 
 
