@@ -57,6 +57,10 @@ async def test_profile_updates_validate_and_taken_usernames_conflict(
         {"bio": "b" * 501},
         {"profilePictureUrl": "ftp://x"},
         {"username": None},
+        {"username": f"trailing_{me.id.hex[:6]}\n"},
+        {"language": "en\n"},
+        {"name": "Security Team\nverify your account"},
+        {"name": "evil\u202eoverride"},
     ):
         body = await gql(client, UPDATE_PROFILE, {"input": bad}, token=other.token)
         assert error_codes(body) == ["BAD_USER_INPUT"], bad

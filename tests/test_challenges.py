@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gql.app import create_app
 from gql.settings import Settings
 from tests.factories import make_goal
 from tests.graphql import Person, error_codes, gql, person
@@ -148,6 +149,9 @@ async def test_a_private_challenge_is_invisible_until_an_invitation(
             {"u": friend.id},
         )
     assert notified == 1
+    notes = await gql(client, "{ notifications { edges { node { title } } } }", token=friend.token)
+    titles = [edge["node"]["title"] for edge in notes["data"]["notifications"]["edges"]]
+    assert titles == ["invited you to a challenge"]  # nothing the inviter wrote
     read = await gql(client, CHALLENGE, {"id": challenge_id}, token=friend.token)
     assert read["data"]["challenge"]["participantCount"] == 1
     joined = await gql(client, JOIN, {"id": challenge_id, "goal": goal}, token=friend.token)
@@ -269,3 +273,30 @@ async def test_challenges_filter_by_status_in_each_challenges_time_zone(
         found = {edge["node"]["id"] for edge in body["data"]["challenges"]["edges"]}
         assert ids[zone] in found, status
         assert (set(ids.values()) - {ids[zone]}) & found == set(), status
+
+
+async def test_invitations_are_rate_limited_per_owner(
+    engine: AsyncEngine, settings: Settings, people: list[Person]
+) -> None:
+    owner = people[0]
+    limited = settings.model_copy(
+        update={
+            "rate_limit_invite": "2/3600",
+            "redis_prefix": f"{settings.redis_prefix}invite-{owner.id.hex[:6]}:",
+        }
+    )
+    app = create_app(limited)
+    async with engine.begin() as db:
+        invitees = [await person(db, settings) for _ in range(3)]
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        challenge_id = (await create(http, owner, visibility="PRIVATE"))["id"]
+        codes = [
+            error_codes(
+                await gql(http, INVITE, {"id": challenge_id, "user": str(i.id)}, token=owner.token)
+            )
+            for i in invitees
+        ]
+    assert codes == [[], [], ["RATE_LIMITED"]]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
+import jwt
 import pytest
 from graphql import get_introspection_query
 from pydantic import SecretStr
@@ -231,3 +232,19 @@ async def test_metrics_with_a_token_need_it(settings: Settings) -> None:
     assert refused.status_code == 401
     assert allowed.status_code == 200
     assert "momentum_events_relayed_total" in allowed.text
+
+
+async def test_a_bad_token_on_the_stream_endpoint_is_unauthenticated_not_anonymous(
+    served: Served, engine: AsyncEngine, settings: Settings
+) -> None:
+    async with engine.begin() as db:
+        someone = await person(db, settings)
+    unsigned = jwt.encode({"sub": str(someone.id), "aud": "momentum"}, None, algorithm="none")
+    for token in ("forged.token.value", unsigned, someone.token + "x"):
+        response = await served.http.post(
+            "/graphql/stream",
+            json={"query": "subscription { sessionEvents { type } }"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 401, token
+        assert error_codes(response.json()) == ["UNAUTHENTICATED"]
