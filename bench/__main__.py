@@ -9,6 +9,7 @@ SCENARIOS = {
     "feed-query": "bench.feed_query",
     "realtime-latency": "bench.realtime_latency",
     "leaderboard": "bench.leaderboard",
+    "validation": "bench.validation",
 }
 
 if __name__ == "__main__":
