@@ -7,8 +7,8 @@ the field limit, so a fragment spread exponentially cannot make the check itself
 - repeated-field pairs: fields with the same response path must be compared by validation
   (graphql-core's overlapping-fields rule compares every such pair, so a document repeating
   one field n times costs n² comparisons); the measure is that number of pairs;
-- cost: the result's size in objects, where lists multiply what they contain (the cost model
-  in docs/limits.md).
+- cost: the result's size in objects, where lists multiply what they contain (Costing; the
+  README's "Limits and abuse protection" lists every limit).
 """
 
 from collections.abc import Callable, Iterator, Mapping
