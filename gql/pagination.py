@@ -1,11 +1,16 @@
 """Relay cursor connections: edges { cursor node }, pageInfo { hasNextPage endCursor }."""
 
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
 
 from resolvers.pagination import Page
+
+if TYPE_CHECKING:
+    from gql.context import Info
 
 Node = TypeVar("Node")
 
@@ -40,3 +45,19 @@ class Connection(Generic[Node]):
                 end_cursor=page.cursors[-1] if page.cursors else None,
             ),
         )
+
+
+async def page_of(
+    info: "Info",
+    key: Any,
+    first_pages: DataLoader[Any, Page[Any]],
+    *,
+    after: str | None,
+    later: Callable[[AsyncSession], Awaitable[Page[Any]]],
+) -> Page[Any]:
+    """A nested connection's page: the first one through the request's batched loader (one
+    statement for all parents), a later one (after a cursor) with a query of its own."""
+    if after is None:
+        return await first_pages.load(key)
+    async with info.context.sessionmaker() as session:
+        return await later(session)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gql.settings import Settings
 from resolvers.tokens import issue_access_token
@@ -36,6 +37,18 @@ def error_codes(body: dict[str, Any]) -> list[str]:
 class Person:
     id: uuid.UUID
     token: str
+
+
+async def people(engine: AsyncEngine, settings: Settings, count: int) -> list[Person]:
+    """That many committed users with tokens."""
+    async with engine.begin() as db:
+        return [await person(db, settings) for _ in range(count)]
+
+
+async def sql(engine: AsyncEngine, statement: str, **values: object) -> None:
+    """One statement in its own committed transaction, as another writer would."""
+    async with engine.begin() as db:
+        await db.execute(text(statement), values)
 
 
 async def person(db: AsyncConnection, settings: Settings, username: str | None = None) -> Person:

@@ -4,7 +4,9 @@ graphql-transport-ws, legacy graphql-ws, and SSE."""
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Any, Protocol
 
 import httpx
@@ -78,37 +80,28 @@ class SseStream:
 
 
 @contextlib.asynccontextmanager
-async def graphql_transport_ws(
-    address: str, token: str | None, query: str, variables: dict[str, Any]
+async def websocket(
+    protocol: str,
+    start: str,
+    data: str,
+    address: str,
+    token: str | None,
+    query: str,
+    variables: dict[str, Any],
 ) -> AsyncIterator[Stream]:
+    """A socket of the protocol, initialised, with one operation started (`start` is the
+    protocol's message that starts it, `data` the one that carries results)."""
     async with websockets.connect(
-        f"ws://{address}/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        f"ws://{address}/graphql", subprotocols=[websockets.Subprotocol(protocol)]
     ) as socket:
         payload = {"authorization": f"Bearer {token}"} if token else {}
         await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS))["type"] == (
             "connection_ack"
         )
-        subscribe = {"query": query, "variables": variables}
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
-        yield WebsocketStream(socket, "next")
-
-
-@contextlib.asynccontextmanager
-async def graphql_ws(
-    address: str, token: str | None, query: str, variables: dict[str, Any]
-) -> AsyncIterator[Stream]:
-    async with websockets.connect(
-        f"ws://{address}/graphql", subprotocols=[websockets.Subprotocol("graphql-ws")]
-    ) as socket:
-        payload = {"authorization": f"Bearer {token}"} if token else {}
-        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS))["type"] == (
-            "connection_ack"
-        )
-        start = {"query": query, "variables": variables}
-        await socket.send(json.dumps({"id": "1", "type": "start", "payload": start}))
-        yield WebsocketStream(socket, "data")
+        operation = {"query": query, "variables": variables}
+        await socket.send(json.dumps({"id": "1", "type": start, "payload": operation}))
+        yield WebsocketStream(socket, data)
 
 
 @contextlib.asynccontextmanager
@@ -127,4 +120,9 @@ async def sse(
         yield SseStream(response.aiter_lines())
 
 
-TRANSPORTS = {"graphql-transport-ws": graphql_transport_ws, "graphql-ws": graphql_ws, "sse": sse}
+Opener = Callable[[str, str | None, str, dict[str, Any]], AbstractAsyncContextManager[Stream]]
+TRANSPORTS: dict[str, Opener] = {
+    "graphql-transport-ws": partial(websocket, "graphql-transport-ws", "subscribe", "next"),
+    "graphql-ws": partial(websocket, "graphql-ws", "start", "data"),
+    "sse": sse,
+}

@@ -13,7 +13,7 @@ from gql.app import create_app
 from gql.errors import database_refusal
 from gql.settings import Settings
 from resolvers import passwords
-from tests.graphql import Person, error_codes, gql, person
+from tests.graphql import error_codes, gql, people
 
 PASSWORD = "owner-password-1"
 
@@ -27,11 +27,6 @@ mutation($u: ID!, $active: Boolean!) {
   setUserActive(userId: $u, active: $active, reason: "spam") { id }
 }
 """
-
-
-async def people(engine: AsyncEngine, settings: Settings, count: int) -> list[Person]:
-    async with engine.begin() as db:
-        return [await person(db, settings) for _ in range(count)]
 
 
 async def test_profile_updates_validate_and_taken_usernames_conflict(

@@ -150,6 +150,20 @@ def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
 FEED_STATEMENTS = 7
 
 
+async def following_only(
+    db: AsyncConnection, settings: Settings, viewer: Person, count: int
+) -> list[Person]:
+    """That many new authors the viewer follows, and a feed of followed people only."""
+    authors = [await person(db, settings) for _ in range(count)]
+    await set_following_only(db, viewer, True)
+    for author in authors:
+        await db.execute(
+            text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
+            {"a": viewer.id, "b": author.id},
+        )
+    return authors
+
+
 @pytest.mark.parametrize("first", [5, 50])
 async def test_the_rich_feed_query_costs_the_same_statements_for_5_or_50_posts(
     engine: AsyncEngine, settings: Settings, first: int
@@ -158,14 +172,8 @@ async def test_the_rich_feed_query_costs_the_same_statements_for_5_or_50_posts(
     viewer's reactions, the first comments of every post, and the comment authors."""
     async with engine.begin() as db:
         viewer = await person(db, settings)
-        authors = [await person(db, settings) for _ in range(5)]
+        authors = await following_only(db, settings, viewer, 5)
         commenters = [await person(db, settings) for _ in range(4)]
-        await set_following_only(db, viewer, True)
-        for author in authors:
-            await db.execute(
-                text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
-                {"a": viewer.id, "b": author.id},
-            )
         for n in range(60):
             author = authors[n % len(authors)]
             post_id = await post(db, author, f"post {n}")
@@ -206,13 +214,7 @@ async def test_connections_nested_under_a_list_cost_one_statement_each_not_one_p
 ) -> None:
     async with engine.begin() as db:
         viewer = await person(db, settings)
-        authors = [await person(db, settings) for _ in range(4)]
-        await set_following_only(db, viewer, True)
-        for author in authors:
-            await db.execute(
-                text("INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)"),
-                {"a": viewer.id, "b": author.id},
-            )
+        authors = await following_only(db, settings, viewer, 4)
         for n in range(24):
             await post(db, authors[n % len(authors)], f"nested {n}")
 

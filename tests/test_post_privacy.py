@@ -19,7 +19,7 @@ from models.social import Post
 from resolvers import social as social_service
 from subscriptions import metrics
 from tests.factories import make_post
-from tests.graphql import Person, error_codes, gql, person
+from tests.graphql import Person, error_codes, gql, people, sql
 from tests.live import TransportWsClient, live_server, log_head, metric_total, until
 
 POST = "query($id: ID!) { post(id: $id) { content author { username } } }"
@@ -35,21 +35,11 @@ async def address(settings: Settings) -> AsyncIterator[str]:
         yield running
 
 
-async def sql(engine: AsyncEngine, statement: str, **values: object) -> None:
-    async with engine.begin() as db:
-        await db.execute(text(statement), values)
-
-
 async def private_post(engine: AsyncEngine, author: Person) -> uuid.UUID:
     async with engine.begin() as db:
         return await make_post(
             db, user_id=author.id, content="for approved followers", public=False
         )
-
-
-async def people(engine: AsyncEngine, settings: Settings, count: int) -> list[Person]:
-    async with engine.begin() as db:
-        return [await person(db, settings) for _ in range(count)]
 
 
 async def test_following_is_not_enough_to_read_a_private_post_approval_is(

@@ -8,8 +8,9 @@ import shutil
 import signal
 import subprocess
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.close_codes import CloseCode
 from gql.settings import Settings
+from tests.graphql import Person, sql
 from tests.live import (
     CHECK_IN_EVENTS,
     TransportWsClient,
@@ -63,13 +65,16 @@ def _answers(port: int) -> bool:
         return False
 
 
-async def test_events_written_while_redis_was_down_arrive_after_it_returns(
-    engine: AsyncEngine, settings: Settings, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def on_own_redis(
+    engine: AsyncEngine, settings: Settings, folder: Path
+) -> AsyncIterator[tuple[int, str, Person, uuid.UUID, TransportWsClient]]:
+    """A server on a Redis of its own (to stop and start), and a client subscribed to a new
+    owner's check-ins that has received one: (redis port, address, owner, goal, client)."""
     port = free_port()
     owner, goal = await owner_with_goal(engine, settings)
     own_redis = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-    with redis_on(port, tmp_path):
+    with redis_on(port, folder):
         async with (
             live_server(own_redis) as running,
             subscribed(running, engine, owner, goal) as client,
@@ -77,16 +82,23 @@ async def test_events_written_while_redis_was_down_arrive_after_it_returns(
             async with engine.begin() as db:
                 await insert_check_in(db, owner, goal, mood=1)
             assert await moods(client, 1) == [1]
-            with redis_stopped(port):
-                async with engine.begin() as db:
-                    await insert_check_in(db, owner, goal, mood=2)
-                async with engine.begin() as db:
-                    await insert_check_in(db, owner, goal, mood=3)
-            with redis_on(port, tmp_path):
-                assert await moods(client, 2) == [2, 3]
-                async with engine.begin() as db:
-                    await insert_check_in(db, owner, goal, mood=4)
-                assert await moods(client, 1) == [4]
+            yield port, running, owner, goal, client
+
+
+async def test_events_written_while_redis_was_down_arrive_after_it_returns(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    async with on_own_redis(engine, settings, tmp_path) as (port, _, owner, goal, client):
+        with redis_stopped(port):
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=2)
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=3)
+        with redis_on(port, tmp_path):
+            assert await moods(client, 2) == [2, 3]
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=4)
+            assert await moods(client, 1) == [4]
 
 
 @contextmanager
@@ -213,37 +225,24 @@ async def test_sockets_are_closed_with_1012_when_the_server_shuts_down(
 async def test_while_redis_is_down_limited_writes_say_so_and_disabled_accounts_still_end(
     engine: AsyncEngine, settings: Settings, tmp_path: Path
 ) -> None:
-    port = free_port()
-    owner, goal = await owner_with_goal(engine, settings)
-    own_redis = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-    with redis_on(port, tmp_path):
-        async with (
-            live_server(own_redis) as running,
-            subscribed(running, engine, owner, goal) as client,
-        ):
-            async with engine.begin() as db:
-                await insert_check_in(db, owner, goal, mood=1)
-            assert await moods(client, 1) == [1]
-            with redis_stopped(port):
-                async with httpx.AsyncClient(base_url=f"http://{running}") as http:
-                    response = await http.post(
-                        "/graphql",
-                        json={"query": 'mutation { createPost(input: {content: "hi"}) { id } }'},
-                        headers={"authorization": f"Bearer {owner.token}"},
-                    )
-                error = response.json()["errors"][0]
-                assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-                assert error["extensions"]["retryAfter"] >= 1
-                async with engine.begin() as db:
-                    await db.execute(
-                        text("UPDATE users SET is_active = false WHERE id = :u"), {"u": owner.id}
-                    )
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    await client.message()
-                assert closed.value.rcvd is not None
-                assert closed.value.rcvd.code == CloseCode.ACCOUNT_DISABLED
-            async with engine.connect() as db:
-                posts = await db.scalar(
-                    text("SELECT count(*) FROM posts WHERE user_id = :u"), {"u": owner.id}
+    async with on_own_redis(engine, settings, tmp_path) as (port, running, owner, _, client):
+        with redis_stopped(port):
+            async with httpx.AsyncClient(base_url=f"http://{running}") as http:
+                response = await http.post(
+                    "/graphql",
+                    json={"query": 'mutation { createPost(input: {content: "hi"}) { id } }'},
+                    headers={"authorization": f"Bearer {owner.token}"},
                 )
-            assert posts == 0
+            error = response.json()["errors"][0]
+            assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            assert error["extensions"]["retryAfter"] >= 1
+            await sql(engine, "UPDATE users SET is_active = false WHERE id = :u", u=owner.id)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await client.message()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == CloseCode.ACCOUNT_DISABLED
+    async with engine.connect() as db:
+        posts = await db.scalar(
+            text("SELECT count(*) FROM posts WHERE user_id = :u"), {"u": owner.id}
+        )
+    assert posts == 0

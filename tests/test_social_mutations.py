@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
-from tests.graphql import Person, error_codes, gql, person
+from tests.graphql import Person, error_codes, gql, people
 
 CREATE_POST = (
     "mutation($input: CreatePostInput!) { createPost(input: $input) { id content isPublic } }"
@@ -23,11 +23,6 @@ UNREACT = "mutation($post: ID!) { unreact(postId: $post) { likesCount viewerReac
 COMMENT = "mutation($post: ID!, $c: String!) { addComment(postId: $post, content: $c) { id } }"
 FOLLOW = "mutation($u: ID!) { follow(userId: $u) { id followersCount viewerIsFollowing } }"
 UNFOLLOW = "mutation($u: ID!) { unfollow(userId: $u) { followersCount viewerIsFollowing } }"
-
-
-async def people(engine: AsyncEngine, settings: Settings, count: int) -> list[Person]:
-    async with engine.begin() as db:
-        return [await person(db, settings) for _ in range(count)]
 
 
 async def new_post(client: httpx.AsyncClient, author: Person, content: str = "Day 1") -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
-from tests.graphql import Person
+from tests.graphql import Person, sql
 from tests.live import WAIT_SECONDS, TransportWsClient, live_server, log_head, owner_with_goal
 
 Trigger = Callable[[AsyncEngine, Person, uuid.UUID, uuid.UUID], Awaitable[None]]
@@ -24,11 +24,6 @@ Trigger = Callable[[AsyncEngine, Person, uuid.UUID, uuid.UUID], Awaitable[None]]
 async def address(settings: Settings) -> AsyncIterator[str]:
     async with live_server(settings) as running:
         yield running
-
-
-async def sql(engine: AsyncEngine, statement: str, **values: object) -> None:
-    async with engine.begin() as db:
-        await db.execute(text(statement), values)
 
 
 async def check_in(engine: AsyncEngine, owner: Person, goal: uuid.UUID, post: uuid.UUID) -> None:

@@ -8,7 +8,7 @@ import strawberry
 
 from gql.context import Info
 from gql.conversion import fields_from
-from gql.pagination import Connection
+from gql.pagination import Connection, page_of
 from models import social as social_models
 from resolvers import social as social_service
 
@@ -86,12 +86,13 @@ class Post:
     async def comments(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Comment]:
-        if after is None:
-            loader = info.context.loaders.first_comments_by_post_id(first)
-            page = await loader.load(self.model.id)
-        else:
-            async with info.context.sessionmaker() as session:
-                page = await social_service.comments_page(
-                    session=session, post_id=self.model.id, first=first, after=after
-                )
+        page = await page_of(
+            info,
+            self.model.id,
+            info.context.loaders.first_comments_by_post_id(first),
+            after=after,
+            later=lambda session: social_service.comments_page(
+                session=session, post_id=self.model.id, first=first, after=after
+            ),
+        )
         return Connection.from_page(page, Comment.from_model)

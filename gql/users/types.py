@@ -9,7 +9,7 @@ import strawberry
 
 from gql.context import Info
 from gql.conversion import fields_from
-from gql.pagination import Connection
+from gql.pagination import Connection, page_of
 from models import billing as billing_models
 from models import social as social_models
 from models import users as user_models
@@ -67,44 +67,49 @@ class User:
         from gql.social.types import Post
 
         viewer_id = info.context.signed_in_id
-        if after is None:
-            loader = info.context.loaders.first_posts_by_author_id(first, viewer_id=viewer_id)
-            page = await loader.load(self.model.id)
-        else:
-            async with info.context.sessionmaker() as session:
-                page = await social_service.posts_by_author_page(
-                    session=session,
-                    viewer_id=viewer_id,
-                    author_id=self.model.id,
-                    first=first,
-                    after=after,
-                )
+        page = await page_of(
+            info,
+            self.model.id,
+            info.context.loaders.first_posts_by_author_id(first, viewer_id=viewer_id),
+            after=after,
+            later=lambda session: social_service.posts_by_author_page(
+                session=session,
+                viewer_id=viewer_id,
+                author_id=self.model.id,
+                first=first,
+                after=after,
+            ),
+        )
         return Connection.from_page(page, Post.from_model)
 
     @strawberry.field(description="Who follows them, most recent first.")
     async def followers(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["User"]:
-        if after is None:
-            page = await info.context.loaders.first_followers_by_user_id(first).load(self.model.id)
-        else:
-            async with info.context.sessionmaker() as session:
-                page = await users_service.followers_page(
-                    session=session, user_id=self.model.id, first=first, after=after
-                )
+        page = await page_of(
+            info,
+            self.model.id,
+            info.context.loaders.first_followers_by_user_id(first),
+            after=after,
+            later=lambda session: users_service.followers_page(
+                session=session, user_id=self.model.id, first=first, after=after
+            ),
+        )
         return await _users_of_follows(info, page, lambda follow: follow.follower_id)
 
     @strawberry.field(description="Whom they follow, most recent first.")
     async def following(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["User"]:
-        if after is None:
-            page = await info.context.loaders.first_following_by_user_id(first).load(self.model.id)
-        else:
-            async with info.context.sessionmaker() as session:
-                page = await users_service.following_page(
-                    session=session, user_id=self.model.id, first=first, after=after
-                )
+        page = await page_of(
+            info,
+            self.model.id,
+            info.context.loaders.first_following_by_user_id(first),
+            after=after,
+            later=lambda session: users_service.following_page(
+                session=session, user_id=self.model.id, first=first, after=after
+            ),
+        )
         return await _users_of_follows(info, page, lambda follow: follow.following_id)
 
 
