@@ -69,6 +69,7 @@ class AccountGuards:
         self._users: dict[uuid.UUID, _User] = {}
         self._checks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
+        self._everyone_pending = False
 
     def start(self) -> None:
         self._poller = asyncio.create_task(self._poll_while_disconnected(), name="account-poll")
@@ -128,14 +129,26 @@ class AccountGuards:
 
     def _listener(self, user_id: uuid.UUID) -> Callable[[str], None]:
         def on_message(message: str) -> None:
-            if message == GAP:
-                self._check([user_id])
+            if message == GAP:  # every listener hears it: one check covers all users
+                self._check_everyone_soon()
                 return
             event = LogEvent.from_json(message)
             if event.table == "users" and "is_active" in event.changed:
                 self._check([user_id])
 
         return on_message
+
+    def _check_everyone_soon(self) -> None:
+        """One batched check of every guarded user, however many listeners heard the gap."""
+        if self._everyone_pending:
+            return
+        self._everyone_pending = True
+
+        def check_everyone() -> None:
+            self._everyone_pending = False
+            self._check(list(self._users))
+
+        asyncio.get_running_loop().call_soon(check_everyone)
 
     def _check(self, user_ids: Iterable[uuid.UUID]) -> None:
         task = asyncio.create_task(self._end_disabled(list(user_ids)), name="account-check")
@@ -168,4 +181,7 @@ class AccountGuards:
         while True:
             await asyncio.sleep(POLL_SECONDS)
             if not self._hub.connected and self._users:
-                await self._end_disabled(list(self._users))
+                try:
+                    await self._end_disabled(list(self._users))
+                except Exception:  # never die: this is the only guard while Redis is away
+                    log.exception("account poll failed")
