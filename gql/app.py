@@ -60,6 +60,7 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> None:
         super().__init__(create_schema(settings), **options)
         self.connection_init_wait_timeout = timedelta(seconds=settings.ws_init_timeout_seconds)
+        self.shared_execution = settings.shared_execution
         self._sessionmaker = sessionmaker
         self._tokens = settings.token_policy
         self._limiter = limiter

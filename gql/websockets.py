@@ -38,8 +38,15 @@ when the socket ends."""
 
 
 class SocketAcceptor(Protocol):
+    shared_execution: bool  # whether operations' frames go through the fan-out engine
+
     async def accept_socket(self, context: Context) -> Refusal | None:
         """Authenticates a socket from its connection_init; a refusal closes it."""
+
+
+def _shares(view: object) -> bool:
+    acceptor: SocketAcceptor = view  # type: ignore[assignment]
+    return acceptor.shared_execution
 
 
 @contextlib.asynccontextmanager
@@ -99,15 +106,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.connection_acknowledged = True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        CURRENT_SINK.set(
-            Sink.of(
-                self.websocket,
-                operation.id,
-                "next",
-                operation.variables,
-                lambda: not operation.completed,
+        if _shares(self.view):
+            CURRENT_SINK.set(
+                Sink.of(
+                    self.websocket,
+                    operation.id,
+                    "next",
+                    operation.variables,
+                    lambda: not operation.completed,
+                )
             )
-        )
         await super().run_operation(operation)
 
 
@@ -178,9 +186,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        CURRENT_SINK.set(
-            Sink.of(
-                self.websocket, operation_id, "data", variables, lambda: operation_id in self.tasks
+        if _shares(self.view):
+            CURRENT_SINK.set(
+                Sink.of(
+                    self.websocket,
+                    operation_id,
+                    "data",
+                    variables,
+                    lambda: operation_id in self.tasks,
+                )
             )
-        )
         await super().handle_async_results(operation_id, query, operation_name, variables)

@@ -241,3 +241,19 @@ async def test_when_a_grouped_post_turns_private_only_those_who_may_see_it_keep_
         changed = (await fan_client.next_data())["postActivity"]
         assert (changed["type"], changed["kind"]) == ("UPDATED", "POST")
         assert (await comment_event(fan_client))["comment"]["content"] == "for followers"
+
+
+async def test_with_the_engine_off_every_subscriber_executes_its_own_events(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    off = settings.model_copy(update={"shared_execution": False})
+    executions = counter(metrics.EVENT_EXECUTIONS)
+    async with (
+        live_server(off) as address,
+        TransportWsClient.connect(address, author.token) as client,
+    ):
+        await client.subscribe(ACTIVITY, post)
+        await comment(engine, post, author, "unshared")
+        assert (await comment_event(client))["comment"]["content"] == "unshared"
+    assert counter(metrics.EVENT_EXECUTIONS) == executions
