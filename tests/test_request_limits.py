@@ -8,13 +8,15 @@ from dataclasses import dataclass
 import httpx
 import jwt
 import pytest
-from graphql import get_introspection_query
+from graphql import OperationDefinitionNode, get_introspection_query, parse
 from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from gql.app import create_app
+from gql.query_limits import Costing
+from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from tests.graphql import error_codes, gql, person
 
@@ -248,3 +250,19 @@ async def test_a_bad_token_on_the_stream_endpoint_is_unauthenticated_not_anonymo
         )
         assert response.status_code == 401, token
         assert error_codes(response.json()) == ["UNAUTHENTICATED"]
+
+
+def test_a_list_counts_at_its_declared_size() -> None:
+    """`around(n)` holds 2n+1 entries: its declared size, not the default of 20."""
+    settings = Settings(database_url="postgresql://unused/unused", redis_url="redis://unused")
+    schema = create_schema(settings)._schema
+    query = (
+        'query($n: Int!) { leaderboard(challengeId: "x", first: 0) '
+        "{ around(n: $n) { user { id } } } }"
+    )
+    document = parse(query)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    costs = [Costing(schema, {}, {"n": n}).operation(operation) for n in (1, 25)]
+    # leaderboard (1) + around (1) + (2n+1) entries x their object field (user: 1)
+    assert costs == [2 + 3, 2 + 51]

@@ -9,6 +9,7 @@ import strawberry
 
 from gql.context import Info
 from gql.conversion import fields_from
+from gql.query_limits import LIST_SIZE, integer
 from gql.scalars import BigInt
 from gql.users.types import User, load_user
 from models import challenges as challenge_models
@@ -170,7 +171,10 @@ class Leaderboard:
 
     @strawberry.field(
         description=f"The viewer's neighbours: up to n entries above, the viewer, and up to n "
-        f"below (n at most {leaderboards.MAX_AROUND}); empty when not taking part."
+        f"below (n at most {leaderboards.MAX_AROUND}); empty when not taking part.",
+        metadata={
+            LIST_SIZE: lambda arguments: 2 * integer(arguments, "n", 2, leaderboards.MAX_AROUND) + 1
+        },
     )
     async def around(self, info: Info, n: int = 2) -> list[LeaderboardEntry]:
         if self.standing is None:
