@@ -20,19 +20,14 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gql.body_limit import BodyLimit
-from gql.close_codes import CloseCode
-from gql.connection_limits import TooManyConnections
 from gql.context import Context, build_context
 from gql.health import healthz, metrics_endpoint, readyz_endpoint
 from gql.instrumentation import SocketCounter
-from gql.realtime import Realtime
-from gql.refusals import error_response, refuse_socket
-from gql.request_id import RequestIdMiddleware
-from gql.schema import create_schema
-from gql.security_headers import SecurityHeaders
-from gql.settings import Environment, Settings
-from gql.sse import sse_endpoint
-from gql.websockets import (
+from gql.realtime.close_codes import CloseCode
+from gql.realtime.connection_limits import TooManyConnections
+from gql.realtime.sse import sse_endpoint
+from gql.realtime.state import Realtime
+from gql.realtime.websockets import (
     SOCKET,
     LegacyWSHandler,
     Refusal,
@@ -40,6 +35,11 @@ from gql.websockets import (
     end_socket,
     socket_scope,
 )
+from gql.refusals import error_response, refuse_socket
+from gql.request_id import RequestIdMiddleware
+from gql.schema import create_schema
+from gql.security_headers import SecurityHeaders
+from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.rate_limits import RateLimiter
 

@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import migrations
 from gql import embedded
 from gql.app import create_app
-from gql.realtime import relay_for
+from gql.realtime.state import relay_options
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.demo_data import DemoSizes, generate_demo_data
 from resolvers.sample_data import load_sample_data
 from subscriptions.redis_backend import SupervisedRedisBackend
+from subscriptions.relay import Relay
 
 log = logging.getLogger("momentum")
 
@@ -171,8 +172,14 @@ def seed(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _run_relay(settings: Settings) -> None:
-    backend = SupervisedRedisBackend(str(settings.redis_url))
-    relay = relay_for(settings, backend)
+    assert settings.database_url is not None and settings.redis_url is not None
+    backend = SupervisedRedisBackend(settings.redis_url)
+    relay = Relay(
+        settings.database_url,
+        backend,
+        prefix=settings.redis_prefix,
+        options=relay_options(settings),
+    )
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(stop_signal, relay.stop)

@@ -4,7 +4,6 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -12,10 +11,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-if TYPE_CHECKING:
-    from gql.realtime import Realtime
-
 from gql.loaders import Loaders
+from gql.realtime.state import Realtime
 from models.users import User
 from resolvers import admin as admin_service
 from resolvers.errors import Unauthenticated
@@ -32,7 +29,7 @@ class Context:
     sessionmaker: async_sessionmaker[AsyncSession]
     tokens: TokenPolicy
     limiter: RateLimiter
-    realtime: "Realtime"
+    realtime: Realtime
     loaders: Loaders
     viewer_id: uuid.UUID | None = None
     credentials_error: Unauthenticated | None = None
@@ -128,7 +125,7 @@ def build_context(
     sessionmaker: async_sessionmaker[AsyncSession],
     tokens: TokenPolicy,
     limiter: RateLimiter,
-    realtime: "Realtime",
+    realtime: Realtime,
     authorization: str | None,
     shows_outbound_mail: bool = False,
 ) -> Context:

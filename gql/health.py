@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gql.realtime import Realtime
+from gql.realtime.state import Realtime
 from gql.refusals import error_response
 from gql.settings import Settings
 from subscriptions import metrics

@@ -1,16 +1,14 @@
 """Relay cursor connections: edges { cursor node }, pageInfo { hasNextPage endCursor }."""
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from gql.context import Info
 from resolvers.pagination import Page
-
-if TYPE_CHECKING:
-    from gql.context import Info
 
 Node = TypeVar("Node")
 
@@ -48,7 +46,7 @@ class Connection(Generic[Node]):
 
 
 async def page_of(
-    info: "Info",
+    info: Info,
     key: Any,
     first_pages: DataLoader[Any, Page[Any]],
     *,

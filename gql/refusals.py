@@ -4,7 +4,7 @@ with a close code (websockets)."""
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from gql.close_codes import CloseCode
+from gql.realtime.close_codes import CloseCode
 
 CODES_BY_STATUS = {401: "UNAUTHENTICATED", 404: "NOT_FOUND", 429: "RATE_LIMITED"}
 

@@ -27,7 +27,6 @@ from gql.challenges.mutations import ChallengeMutations
 from gql.challenges.queries import ChallengeQueries
 from gql.challenges.subscriptions import ChallengeSubscriptions
 from gql.errors import assign_code, request_id_of
-from gql.fanout import FanoutExecutor
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
 from gql.goals.subscriptions import GoalSubscriptions
@@ -36,6 +35,7 @@ from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
 from gql.query_limits import DOCUMENT_CACHE_SIZE, RequestLimits
+from gql.realtime.executor import FanoutExecutor
 from gql.scalars import BIG_INT, BigInt
 from gql.settings import Settings
 from gql.social.mutations import SocialMutations

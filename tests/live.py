@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.applications import Starlette
 
 from gql.app import create_app
-from gql.realtime import Realtime
+from gql.realtime.state import Realtime
 from gql.settings import Settings
 from tests.graphql import Person, person
 from tests.processes import free_port

@@ -22,7 +22,7 @@ import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.close_codes import CloseCode
+from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from tests.graphql import Person, sql
 from tests.live import (

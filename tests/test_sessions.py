@@ -13,7 +13,7 @@ import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.close_codes import CloseCode
+from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from resolvers.tokens import issue_access_token
 from tests.live import (

@@ -12,7 +12,7 @@ import pytest
 import websockets
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.close_codes import CloseCode
+from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from tests.graphql import person
 from tests.live import WAIT_SECONDS, Live, serving

@@ -12,7 +12,7 @@ import redis.asyncio as redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.close_codes import CloseCode
+from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from resolvers.tokens import TokenPolicy, issue_access_token
 from subscriptions import metrics

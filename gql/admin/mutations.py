@@ -4,7 +4,7 @@ import strawberry
 
 from gql.context import Info
 from gql.ids import parse_id
-from gql.users.types import User
+from gql.social.types import User
 from resolvers import admin_commands
 from resolvers.admin_commands import Origin
 

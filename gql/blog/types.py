@@ -1,18 +1,13 @@
 """GraphQL types of the blog."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from gql.context import Info
 from gql.conversion import fields_from
+from gql.social.types import User, load_user
 from models import blog as blog_models
-
-if TYPE_CHECKING:
-    from gql.users.types import User
-
-UserType = Annotated["User", strawberry.lazy("gql.users.types")]
 
 
 @strawberry.type
@@ -57,9 +52,7 @@ class BlogPost:
         return cls(**fields_from(cls, post, model=post))
 
     @strawberry.field
-    async def author(self, info: Info) -> UserType | None:
-        from gql.users.types import load_user
-
+    async def author(self, info: Info) -> User | None:
         return await load_user(info, self.model.author_id)
 
     @strawberry.field

@@ -11,7 +11,7 @@ from gql.context import Info
 from gql.conversion import fields_from
 from gql.query_limits import LIST_SIZE, integer
 from gql.scalars import BigInt
-from gql.users.types import User, load_user
+from gql.social.types import User, load_user
 from models import challenges as challenge_models
 from models.goals import GoalCategory
 from models.users import User as UserModel

@@ -5,10 +5,10 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from gql.context import Info
-from gql.events import ChangeType, owned_row_changes
-from gql.fanout import delivered_directly
 from gql.goals.types import CheckIn, Goal
 from gql.ids import parse_id
+from gql.realtime.events import ChangeType, owned_row_changes
+from gql.realtime.executor import delivered_directly
 from models import goals as goal_models
 from resolvers import goals as goals_service
 

@@ -5,9 +5,9 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from gql.context import Info
-from gql.events import ChangeType, owned_row_changes
-from gql.fanout import delivered_directly
 from gql.notifications.types import Notification
+from gql.realtime.events import ChangeType, owned_row_changes
+from gql.realtime.executor import delivered_directly
 from models.notifications import NotificationHistory
 
 

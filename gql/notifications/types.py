@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,12 +9,8 @@ from strawberry.scalars import JSON
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.scalars import json_or_none
+from gql.social.types import User, load_user
 from models import notifications as notification_models
-
-if TYPE_CHECKING:
-    from gql.users.types import User
-
-UserType = Annotated["User", strawberry.lazy("gql.users.types")]
 
 
 @strawberry.type
@@ -42,7 +37,5 @@ class Notification:
         )
 
     @strawberry.field(description="Who caused it (the follower, the commenter...), if anyone.")
-    async def actor(self, info: Info) -> UserType | None:
-        from gql.users.types import load_user
-
+    async def actor(self, info: Info) -> User | None:
         return await load_user(info, self.actor_id) if self.actor_id else None

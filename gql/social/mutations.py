@@ -5,8 +5,8 @@ import strawberry
 from gql.context import Info
 from gql.ids import parse_id
 from gql.inputs import given_fields
-from gql.social.types import Comment, MediaType, Post, Reaction
-from gql.users.types import FeedPreferences, User
+from gql.social.types import Comment, MediaType, Post, Reaction, User
+from gql.users.types import FeedPreferences
 from resolvers import social_commands
 
 

@@ -8,10 +8,9 @@ from functools import partial
 import strawberry
 
 from gql.context import Context, Info
-from gql.events import ChangeType, changes, context_changes
-from gql.fanout import delivered_directly
-from gql.groups import run_in_group
 from gql.ids import parse_id
+from gql.realtime.events import ChangeType, changes, context_changes
+from gql.realtime.executor import delivered_directly, run_in_group
 from gql.social.types import Comment, Post
 from models import social as social_models
 from resolvers import social as social_service

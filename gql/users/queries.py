@@ -4,7 +4,8 @@ import strawberry
 
 from gql.context import Info
 from gql.ids import parse_id
-from gql.users.types import User, Viewer
+from gql.social.types import User
+from gql.users.types import Viewer
 from resolvers import users as users_service
 
 

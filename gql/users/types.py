@@ -1,138 +1,17 @@
-"""GraphQL types of users: the public profile, and the viewer's private account."""
+"""GraphQL types of the viewer's own account (the public profile, `User`, is in the social
+graph's types)."""
 
-import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from gql.context import Info
 from gql.conversion import fields_from
-from gql.pagination import Connection, page_of
+from gql.social.types import User
 from models import billing as billing_models
 from models import social as social_models
 from models import users as user_models
-from resolvers import social as social_service
 from resolvers import users as users_service
-from resolvers.pagination import Page
-
-if TYPE_CHECKING:
-    from gql.social.types import Post
-
-PostType = Annotated["Post", strawberry.lazy("gql.social.types")]
-
-
-@strawberry.type(description="A person's public profile.")
-class User:
-    id: strawberry.ID
-    username: str | None
-    name: str
-    profile_picture_url: str | None
-    bio: str | None
-    created_at: datetime
-    model: strawberry.Private[user_models.User]
-
-    @classmethod
-    def from_model(cls, user: user_models.User) -> "User":
-        return cls(**fields_from(cls, user, model=user))
-
-    @strawberry.field
-    async def followers_count(self, info: Info) -> int:
-        return await info.context.loaders.followers_count_by_user_id.load(self.model.id)
-
-    @strawberry.field
-    async def following_count(self, info: Info) -> int:
-        return await info.context.loaders.following_count_by_user_id.load(self.model.id)
-
-    @strawberry.field(description="Whether the viewer follows this user (false when signed out).")
-    async def viewer_is_following(self, info: Info) -> bool:
-        if info.context.viewer is None:
-            return False
-        return await info.context.loaders.viewer_follows_by_user_id.load(self.model.id)
-
-    @strawberry.field(
-        description="Whether this user follows the viewer with the viewer's approval (sees "
-        "the viewer's posts that are not public); false when signed out."
-    )
-    async def approved_by_viewer(self, info: Info) -> bool:
-        if info.context.viewer is None:
-            return False
-        return await info.context.loaders.approved_follower_by_user_id.load(self.model.id)
-
-    @strawberry.field(description="Their posts the viewer may see, newest first.")
-    async def posts(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[PostType]:
-        from gql.social.types import Post
-
-        viewer_id = info.context.signed_in_id
-        page = await page_of(
-            info,
-            self.model.id,
-            info.context.loaders.first_posts_by_author_id(first, viewer_id=viewer_id),
-            after=after,
-            later=lambda session: social_service.posts_by_author_page(
-                session=session,
-                viewer_id=viewer_id,
-                author_id=self.model.id,
-                first=first,
-                after=after,
-            ),
-        )
-        return Connection.from_page(page, Post.from_model)
-
-    @strawberry.field(description="Who follows them, most recent first.")
-    async def followers(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["User"]:
-        page = await page_of(
-            info,
-            self.model.id,
-            info.context.loaders.first_followers_by_user_id(first),
-            after=after,
-            later=lambda session: users_service.followers_page(
-                session=session, user_id=self.model.id, first=first, after=after
-            ),
-        )
-        return await _users_of_follows(info, page, lambda follow: follow.follower_id)
-
-    @strawberry.field(description="Whom they follow, most recent first.")
-    async def following(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["User"]:
-        page = await page_of(
-            info,
-            self.model.id,
-            info.context.loaders.first_following_by_user_id(first),
-            after=after,
-            later=lambda session: users_service.following_page(
-                session=session, user_id=self.model.id, first=first, after=after
-            ),
-        )
-        return await _users_of_follows(info, page, lambda follow: follow.following_id)
-
-
-async def load_user(info: Info, user_id: uuid.UUID) -> User | None:
-    """The public profile of a user id, through the request's loader."""
-    user = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_model(user) if user is not None else None
-
-
-async def _users_of_follows(
-    info: Info,
-    page: Page[social_models.Follow],
-    pick: Callable[[social_models.Follow], uuid.UUID],
-) -> Connection[User]:
-    """The page of follows as a page of the users on one side of them."""
-    users = await info.context.loaders.user_by_id.load_many([pick(row) for row in page.rows])
-    kept = [(user, cursor) for user, cursor in zip(users, page.cursors, strict=True) if user]
-    users_page = Page(
-        rows=[user for user, _ in kept],
-        cursors=[cursor for _, cursor in kept],
-        has_next_page=page.has_next_page,
-    )
-    return Connection.from_page(users_page, User.from_model)
 
 
 @strawberry.type

@@ -1,4 +1,5 @@
-"""Subscription fan-out: each event is executed and serialized once, not once per subscriber.
+"""Subscription fan-out, the executor: each event is executed and serialized once, not once
+per subscriber (the results and frames are kept in shared.py, written through sink.py).
 
 Every subscriber keeps its own event stream (its authorization, filters and cursor), but the
 values those streams yield for one logged event are the same for everyone who may see it:
@@ -17,24 +18,18 @@ import asyncio
 import dataclasses
 import functools
 import json
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any, TypeVar, cast
 
 from graphql import DocumentNode, ExecutionResult
-from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.context import Context, Info
-from gql.instrumentation import TRANSPORT_SEND
 from gql.loaders import Loaders
-from subscriptions import metrics
-from subscriptions.rows import Stale, outcome, produce
-
-MAX_ENTRIES = 10_000
+from gql.realtime.shared import payload_json
+from gql.realtime.sink import CURRENT_SINK, Sink
+from subscriptions import log as event_log
 
 
 class EventContext(Context):
@@ -53,100 +48,6 @@ class EventContext(Context):
         values = {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
         values["loaders"] = Loaders(context.sessionmaker, context.viewer_id)
         return cls(**values)
-
-
-@dataclass
-class _Execution:
-    future: "asyncio.Future[ExecutionResult]"
-    viewer: Hashable = None
-    read_viewer: bool = False
-
-
-class SharedExecutions:
-    """Results of executed events, by (operation, variables, event[, viewer]), bounded."""
-
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[Hashable, _Execution] = OrderedDict()
-        self._viewer_specific: set[Hashable] = set()
-        self._max_entries = max_entries
-
-    async def result(
-        self,
-        operation: Hashable,
-        event: Hashable,
-        viewer: Hashable,
-        execute: Callable[[], Awaitable[tuple[ExecutionResult, bool]]],
-    ) -> ExecutionResult:
-        """The event's result for this operation, executing it only when no subscriber with
-        the same operation (and, if it reads the viewer, the same viewer) has already."""
-        specific = operation in self._viewer_specific
-        key = (operation, event, viewer) if specific else (operation, event)
-        while True:
-            entry = self._entries.get(key)
-            if entry is None or entry.future.cancelled():
-                return await self._execute(key, operation, viewer, execute)
-            try:
-                result: ExecutionResult = await outcome(entry.future)
-            except Stale:
-                continue
-            if not entry.read_viewer or entry.viewer == viewer:
-                metrics.EVENT_REUSES.inc()
-                return result
-            key = (operation, event, viewer)
-
-    async def _execute(
-        self,
-        key: Hashable,
-        operation: Hashable,
-        viewer: Hashable,
-        execute: Callable[[], Awaitable[tuple[ExecutionResult, bool]]],
-    ) -> ExecutionResult:
-        entry = self._entries[key] = _Execution(asyncio.get_running_loop().create_future(), viewer)
-        self._trim()
-        metrics.EVENT_EXECUTIONS.inc()
-
-        async def work() -> ExecutionResult:
-            result, read_viewer = await execute()
-            if read_viewer:
-                entry.read_viewer = True
-                self._viewer_specific.add(operation)
-            return result
-
-        result: ExecutionResult = await produce(
-            entry.future, work, lambda: self._entries.pop(key, None)
-        )
-        return result
-
-    def reads_viewer(self, operation: Hashable) -> bool:
-        """Whether executing the operation was seen to read the viewer."""
-        return operation in self._viewer_specific
-
-    def _trim(self) -> None:
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
-
-
-class Frames:
-    """The JSON of shared results, serialized once: `payload(data)` for a result's data
-    object that an execution shared, else None."""
-
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._shared: OrderedDict[int, tuple[object, str | None]] = OrderedDict()
-        self._max_entries = max_entries
-
-    def share(self, data: object) -> None:
-        self._shared[id(data)] = (data, None)
-        while len(self._shared) > self._max_entries:
-            self._shared.popitem(last=False)
-
-    def payload(self, data: object) -> str | None:
-        entry = self._shared.get(id(data))
-        if entry is None or entry[0] is not data:
-            return None
-        if entry[1] is None:
-            entry = (data, json.dumps({"data": data}, separators=(",", ":")))
-            self._shared[id(data)] = entry
-        return entry[1]
 
 
 def event_key(payload: object) -> Hashable | None:
@@ -231,65 +132,6 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
         )
 
 
-@dataclass(frozen=True)
-class Sink:
-    """Where a websocket operation's frames go: its id, its protocol's data message type
-    ("next" or, in legacy graphql-ws, "data"), its raw variables, and the socket.
-
-    `writable()` is true when a frame can be written at once, without waiting for a slow
-    client; `write_now` then writes it through the server's own send (uvicorn's, whose
-    `writable` event tells when its transport is paused). Elsewhere writable() is false."""
-
-    operation_id: str
-    message_type: str
-    variables: dict[str, Any] | None
-    send_text: Callable[[str], Awaitable[None]]
-    is_open: Callable[[], bool]
-    writable: Callable[[], bool] = lambda: False
-    write_now: Callable[[str], Awaitable[None]] | None = None
-    prefix: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        operation = json.dumps(self.operation_id)
-        object.__setattr__(
-            self, "prefix", f'{{"id":{operation},"type":"{self.message_type}","payload":'
-        )
-
-    def frame(self, payload_json: str) -> str:
-        return self.prefix + payload_json + "}"
-
-    @classmethod
-    def of(
-        cls,
-        adapter: object,
-        operation_id: str,
-        message_type: str,
-        variables: dict[str, Any] | None,
-        is_open: Callable[[], bool],
-    ) -> "Sink":
-        assert isinstance(adapter, ASGIWebSocketAdapter)
-        send = adapter.ws.scope.get(TRANSPORT_SEND)
-        ready = getattr(getattr(send, "__self__", None), "writable", None)
-        if send is None or not isinstance(ready, asyncio.Event):
-            return cls(operation_id, message_type, variables, adapter.ws.send_text, is_open)
-
-        async def write_now(text: str) -> None:
-            await send({"type": "websocket.send", "text": text})
-
-        return cls(
-            operation_id,
-            message_type,
-            variables,
-            adapter.ws.send_text,
-            is_open,
-            ready.is_set,
-            write_now,
-        )
-
-
-CURRENT_SINK: ContextVar[Sink | None] = ContextVar("momentum_operation_sink", default=None)
-
-
 Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])
 
 
@@ -325,6 +167,51 @@ async def _send(executor: FanoutExecutor, payload: Any, sink: Sink, info: Info) 
     return True
 
 
-def payload_json(frames: Frames, data: Any) -> str:
-    """The JSON of a result's payload: shared when an execution shared the data."""
-    return frames.payload(data) or json.dumps({"data": data}, separators=(",", ":"))
+async def run_in_group(
+    info: Info,
+    *,
+    events: Callable[[Context, str], AsyncIterator[Any]],
+    dissolves: Callable[[Any], bool],
+) -> str | None:
+    """Runs this websocket subscription as a member of the group of identical ones until the
+    group lets go of it; returns the cursor to carry on after, or None when it cannot join
+    one (not a websocket, fan-out off, or an operation known to read the viewer).
+
+    `events(context, after)` is the stream as an anonymous viewer sees it: the caller vouches
+    that everyone in the group sees the same, except for events `dissolves` picks out."""
+    sink = CURRENT_SINK.get()
+    realtime = info.context.realtime
+    if sink is None:
+        return None
+    anonymous = _anonymous(info.context)
+    executor = FanoutExecutor.for_subscription(info, sink, context=anonymous)
+    if executor is None or realtime.shared.reads_viewer(executor.operation_key):
+        return None
+
+    async def start() -> str:
+        async with realtime.pool.acquire() as connection:
+            return str(await event_log.head(connection))
+
+    async def execute(payload: Any) -> str | None:
+        result = await executor.execute_event(payload)
+        if result.errors or realtime.shared.reads_viewer(executor.operation_key):
+            return None
+        return payload_json(realtime.frames, result.data)
+
+    async with realtime.groups.member(
+        (info.field_name, executor.operation_key),
+        sink,
+        start=start,
+        events=lambda after: events(anonymous, after),
+        execute=execute,
+        dissolves=dissolves,
+    ) as member:
+        resume_after: str = await member.deliver()
+        return resume_after
+
+
+def _anonymous(context: Context) -> Context:
+    """The context of a group's stream: nobody's viewer, fresh loaders."""
+    return dataclasses.replace(
+        context, viewer=None, viewer_id=None, loaders=Loaders(context.sessionmaker, None)
+    )

@@ -22,10 +22,10 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
-from gql.close_codes import CloseCode
 from gql.context import Context
-from gql.endings import end_connection
-from gql.fanout import CURRENT_SINK, Sink
+from gql.realtime.close_codes import CloseCode
+from gql.realtime.endings import end_connection
+from gql.realtime.sink import CURRENT_SINK, Sink
 from subscriptions.accounts import Ending
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ when its buffer overflows (a slow client).
 """
 
 import asyncio
-import dataclasses
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
@@ -23,10 +22,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from gql.context import Context, Info
-from gql.fanout import CURRENT_SINK, FanoutExecutor, Sink, payload_json
-from gql.loaders import Loaders
-from subscriptions import log as event_log
+from gql.realtime.sink import Sink
 from subscriptions import metrics
 
 log = logging.getLogger(__name__)
@@ -199,53 +195,3 @@ class Groups:
             group._end()
             with suppress(asyncio.CancelledError):
                 await group._task
-
-
-async def run_in_group(
-    info: Info,
-    *,
-    events: Callable[[Context, str], AsyncIterator[Any]],
-    dissolves: Callable[[Any], bool],
-) -> str | None:
-    """Runs this websocket subscription as a member of the group of identical ones until the
-    group lets go of it; returns the cursor to carry on after, or None when it cannot join
-    one (not a websocket, fan-out off, or an operation known to read the viewer).
-
-    `events(context, after)` is the stream as an anonymous viewer sees it: the caller vouches
-    that everyone in the group sees the same, except for events `dissolves` picks out."""
-    sink = CURRENT_SINK.get()
-    realtime = info.context.realtime
-    if sink is None:
-        return None
-    anonymous = _anonymous(info.context)
-    executor = FanoutExecutor.for_subscription(info, sink, context=anonymous)
-    if executor is None or realtime.shared.reads_viewer(executor.operation_key):
-        return None
-
-    async def start() -> str:
-        async with realtime.pool.acquire() as connection:
-            return str(await event_log.head(connection))
-
-    async def execute(payload: Any) -> str | None:
-        result = await executor.execute_event(payload)
-        if result.errors or realtime.shared.reads_viewer(executor.operation_key):
-            return None
-        return payload_json(realtime.frames, result.data)
-
-    async with realtime.groups.member(
-        (info.field_name, executor.operation_key),
-        sink,
-        start=start,
-        events=lambda after: events(anonymous, after),
-        execute=execute,
-        dissolves=dissolves,
-    ) as member:
-        resume_after: str = await member.deliver()
-        return resume_after
-
-
-def _anonymous(context: Context) -> Context:
-    """The context of a group's stream: nobody's viewer, fresh loaders."""
-    return dataclasses.replace(
-        context, viewer=None, viewer_id=None, loaders=Loaders(context.sessionmaker, None)
-    )

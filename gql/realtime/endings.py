@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
-from gql.close_codes import CloseCode
 from gql.context import Context
+from gql.realtime.close_codes import CloseCode
 from subscriptions.accounts import Ending
 
 FORCE_LOGOUT = "FORCE_LOGOUT"

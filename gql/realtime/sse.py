@@ -23,11 +23,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
-from gql.close_codes import CloseCode
-from gql.connection_limits import TooManyConnections
 from gql.context import Context
-from gql.endings import end_connection
-from gql.realtime import Realtime
+from gql.realtime.close_codes import CloseCode
+from gql.realtime.connection_limits import TooManyConnections
+from gql.realtime.endings import end_connection
+from gql.realtime.state import Realtime
 from gql.refusals import error_response
 
 

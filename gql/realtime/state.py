@@ -1,0 +1,46 @@
+"""The realtime state of one instance: the GraphQL-free runtime, and what the GraphQL side
+adds to it (shared event results and frames, subscription groups, connection limits)."""
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gql.realtime.connection_limits import ConnectionLimits
+from gql.realtime.groups import Groups
+from gql.realtime.shared import Frames, SharedExecutions
+from gql.settings import Settings
+from subscriptions.relay import RelayOptions
+from subscriptions.runtime import Runtime, RuntimeOptions
+
+
+class Realtime(Runtime):
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        assert settings.database_url is not None and settings.redis_url is not None
+        super().__init__(
+            RuntimeOptions(
+                database_url=settings.database_url,
+                redis_url=settings.redis_url,
+                redis_prefix=settings.redis_prefix,
+                subscriber_queue_size=settings.subscriber_queue_size,
+                leaderboard_snapshots_per_second=settings.leaderboard_snapshots_per_second,
+                relay=relay_options(settings) if settings.relay else None,
+            ),
+            sessionmaker,
+        )
+        self.settings = settings
+        self.shared = SharedExecutions()
+        self.frames = Frames()
+        self.groups = Groups()
+        self.connections = ConnectionLimits(
+            per_user=settings.max_connections_per_user,
+            per_address=settings.max_connections_per_address,
+        )
+
+    async def stop(self) -> None:
+        await self.groups.stop()
+        await super().stop()
+
+
+def relay_options(settings: Settings) -> RelayOptions:
+    return RelayOptions(
+        retention_seconds=settings.event_retention_hours * 3600,
+        max_events=settings.event_retention_max,
+    )
