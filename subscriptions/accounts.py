@@ -18,9 +18,8 @@ from enum import StrEnum
 
 import asyncpg
 
-from subscriptions.hub import Callback, Hub
+from subscriptions.hub import Callback, Gap, Hub, Message
 from subscriptions.log import LogEvent
-from subscriptions.redis_backend import GAP
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +126,9 @@ class AccountGuards:
             user.ready.set()
         return user
 
-    def _listener(self, user_id: uuid.UUID) -> Callable[[str], None]:
-        def on_message(message: str) -> None:
-            if message == GAP:  # every listener hears it: one check covers all users
+    def _listener(self, user_id: uuid.UUID) -> Callable[[Message], None]:
+        def on_message(message: Message) -> None:
+            if isinstance(message, Gap):  # every listener hears it: one check covers all users
                 self._check_everyone_soon()
                 return
             event = LogEvent.from_json(message)

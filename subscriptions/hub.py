@@ -3,7 +3,7 @@ subscribers it has, and a bounded queue per subscriber.
 
 A subscriber that falls behind does not grow memory: its queue is cleared and it receives
 one GAP marker, after which it catches up from the event log (see stream.py). A Redis
-reconnect sends GAP to every subscriber for the same reason.
+reconnect (the backend's on_gap) sends GAP to every subscriber for the same reason.
 """
 
 import asyncio
@@ -14,10 +14,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from broadcaster._backends.base import BroadcastBackend
-
 from subscriptions import metrics
-from subscriptions.redis_backend import GAP
+from subscriptions.redis_backend import SupervisedRedisBackend
+
+
+class Gap:
+    """The marker a listener gets when messages may have been missed: catch up from the log."""
+
+    def __repr__(self) -> str:
+        return "GAP"
+
+
+GAP = Gap()
+Message = str | Gap
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +34,7 @@ log = logging.getLogger(__name__)
 class Listener(Protocol):
     """Whatever the hub hands each message of its topics (or GAP) to, synchronously."""
 
-    def offer(self, message: str) -> None: ...
+    def offer(self, message: Message) -> None: ...
 
 
 @dataclass(eq=False)
@@ -33,9 +42,9 @@ class Subscriber:
     """One local subscriber: its topics and its bounded queue of raw messages (or GAP)."""
 
     topics: frozenset[str]
-    queue: asyncio.Queue[str]
+    queue: asyncio.Queue[Message]
 
-    def offer(self, message: str) -> None:
+    def offer(self, message: Message) -> None:
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
@@ -44,7 +53,7 @@ class Subscriber:
                 self.queue.get_nowait()
             self.queue.put_nowait(GAP)
 
-    async def get(self) -> str:
+    async def get(self) -> Message:
         return await self.queue.get()
 
 
@@ -52,15 +61,18 @@ class Subscriber:
 class Callback:
     """A listener that is a plain function (no queue, no task): it must not block."""
 
-    call: Callable[[str], None]
+    call: Callable[[Message], None]
 
-    def offer(self, message: str) -> None:
+    def offer(self, message: Message) -> None:
         self.call(message)
 
 
 class Hub:
-    def __init__(self, backend: BroadcastBackend, *, prefix: str, queue_size: int = 1000) -> None:
+    def __init__(
+        self, backend: SupervisedRedisBackend, *, prefix: str, queue_size: int = 1000
+    ) -> None:
         self._backend = backend
+        backend.on_gap = self._gap
         self._prefix = prefix
         self._queue_size = queue_size
         self._by_topic: dict[str, set[Listener]] = defaultdict(set)
@@ -83,7 +95,7 @@ class Hub:
     @property
     def connected(self) -> bool:
         """Whether messages are flowing (false while Redis is unreachable)."""
-        return bool(getattr(self._backend, "connected", True))
+        return self._backend.connected
 
     @asynccontextmanager
     async def subscribe(self, topics: frozenset[str]) -> AsyncIterator[Subscriber]:
@@ -128,16 +140,17 @@ class Hub:
     async def _read(self) -> None:
         while True:
             event = await self._backend.next_published()
-            if event.channel == GAP:
-                for listener in {s for group in self._by_topic.values() for s in group}:
-                    _offer(listener, GAP)
-                continue
             topic = event.channel.removeprefix(self._prefix)
             for listener in list(self._by_topic.get(topic, ())):
                 _offer(listener, event.message)
 
+    def _gap(self, reason: str) -> None:
+        """Every listener may have missed messages (a Redis reconnect, an overflow)."""
+        for listener in {s for group in self._by_topic.values() for s in group}:
+            _offer(listener, GAP)
 
-def _offer(listener: Listener, message: str) -> None:
+
+def _offer(listener: Listener, message: Message) -> None:
     """One listener's failure must not stop the hub's delivery to the others."""
     try:
         listener.offer(message)

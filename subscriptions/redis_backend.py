@@ -1,10 +1,10 @@
 """broadcaster's backend interface over Redis pub/sub, supervised.
 
 broadcaster's own RedisBackend stops listening for good after a Redis restart, delivers
-nothing with redis-py 8 (socket timeouts), and queues without bound (PITFALLS). This one
-keeps one pub/sub connection alive: it reconnects with jittered backoff, resubscribes every
-channel, and after every reconnect delivers a GAP event so subscribers can catch up from
-the event log for whatever was published while it was away.
+nothing with redis-py 8 (socket timeouts), and queues without bound. This one keeps one
+pub/sub connection alive: it reconnects with jittered backoff, resubscribes every channel,
+and after every (re)connect, or when its inbox overflows, calls `on_gap`, so that
+subscribers catch up from the event log for whatever they may have missed.
 """
 
 import asyncio
@@ -14,13 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as redis
-from broadcaster._backends.base import BroadcastBackend
-from broadcaster._base import Event
+from broadcaster import BroadcastBackend, Event
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-GAP = "__gap__"  # channel of the event that tells the hub a gap may have happened
 MAX_BACKOFF_SECONDS = 5.0
 HEALTH_CHECK_SECONDS = 5
 
@@ -43,6 +41,8 @@ class SupervisedRedisBackend(BroadcastBackend):
         self._on_reconnect = on_reconnect
         self._lock = asyncio.Lock()
         self._closed = False
+        self.on_gap: Callable[[str], None] = lambda reason: None
+        """Told when messages may have been missed (set by whoever reads them)."""
 
     @property
     def connected(self) -> bool:
@@ -91,7 +91,7 @@ class SupervisedRedisBackend(BroadcastBackend):
             # The hub fell behind: drop the backlog and tell it to catch up from the log.
             while not self._inbox.empty():
                 self._inbox.get_nowait()
-            self._inbox.put_nowait(Event(channel=GAP, message="overflow"))
+            self.on_gap("overflow")
 
     async def _supervise(self) -> None:
         failures = 0
@@ -112,7 +112,7 @@ class SupervisedRedisBackend(BroadcastBackend):
                 if failures and self._on_reconnect is not None:
                     self._on_reconnect()
                 failures = 0
-                self._deliver(Event(channel=GAP, message="connected"))
+                self.on_gap("connected")
                 await self._listen(client, pubsub)
             except asyncio.CancelledError:
                 raise

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 import asyncpg
-from broadcaster._backends.base import BroadcastBackend
+from broadcaster import BroadcastBackend
 from redis.exceptions import RedisError
 
 from models.db import asyncpg_dsn

@@ -8,9 +8,8 @@ import asyncpg
 
 from subscriptions import log as event_log
 from subscriptions import metrics
-from subscriptions.hub import Hub
+from subscriptions.hub import Gap, Hub
 from subscriptions.log import Cursor, LogEvent
-from subscriptions.redis_backend import GAP
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ async def events(
             last = item.cursor
         while True:
             message = await live.get()
-            if message == GAP:
+            if isinstance(message, Gap):
                 metrics.CATCH_UPS.inc()
                 async for item in _replay(pool, last, topics, tables, max_replay):
                     yield item

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.settings import Settings
 from models.db import asyncpg_dsn, create_engine
 from subscriptions import log as event_log
-from subscriptions.hub import Subscriber
-from subscriptions.redis_backend import GAP
+from subscriptions.hub import GAP, Subscriber
 from subscriptions.relay import APPLICATION_NAME
 from tests.live import (
     CHECK_IN_EVENTS,
