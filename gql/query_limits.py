@@ -38,6 +38,7 @@ from graphql.type.definition import GraphQLField, GraphQLOutputType, get_named_t
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gql.selections import Selected, fragments_of, metadata, operation_of, selected_fields
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 LIST_SIZE = "momentum.list_size"
@@ -76,10 +77,10 @@ def check(
             f"the query repeats fields too often ({pairs} pairs of same-path fields, "
             f"at most {limits.max_field_pairs})"
         )
-    operation = _operation(document, operation_name)
+    operation = operation_of(document, operation_name)
     if operation is None:
         return  # validation or execution reports the missing operation
-    cost = Costing(schema, _fragments(document), variables or {}).operation(operation)
+    cost = Costing(schema, fragments_of(document), variables or {}).operation(operation)
     if cost > limits.max_cost:
         raise TooComplex(f"the query costs {cost:.0f} points, more than {limits.max_cost}")
 
@@ -89,27 +90,12 @@ def _shape(document: DocumentNode, max_fields: int) -> tuple[int, int]:
     """(expanded fields, same-path pairs) of every operation and fragment of the document,
     counted until the fields pass max_fields. Cached per parsed document (the parser cache
     hands out the same node for the same text)."""
-    fragments = _fragments(document)
+    fragments = fragments_of(document)
     counter = _Counter(fragments, max_fields)
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
             counter.root(definition.selection_set)
     return counter.fields, counter.pairs
-
-
-def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
 
 
 @dataclass
@@ -180,38 +166,11 @@ class Costing:
         page: int | None,
         spread: tuple[str, ...],
     ) -> float:
-        total = 0.0
-        for selection, owner, fragments in self._fields(selection_set, parent, spread):
-            total += self._field(selection, owner, page, fragments)
-        return total
+        selected = selected_fields(self._schema, selection_set, parent, self._fragments, spread)
+        return sum(self._field(field, page) for field in selected)
 
-    def _fields(
-        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, spread: tuple[str, ...]
-    ) -> Iterator[tuple[FieldNode, GraphQLNamedType, tuple[str, ...]]]:
-        """The fields selected on `parent`, through inline fragments and spreads."""
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                yield selection, parent, spread
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                owner = self._schema.get_type(condition.name.value) if condition else parent
-                yield from self._fields(selection.selection_set, owner or parent, spread)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self._fragments.get(name)
-                if fragment is None or name in spread:
-                    continue
-                owner = self._schema.get_type(fragment.type_condition.name.value)
-                yield from self._fields(fragment.selection_set, owner or parent, (*spread, name))
-
-    def _field(
-        self,
-        node: FieldNode,
-        parent: GraphQLNamedType,
-        page: int | None,
-        spread: tuple[str, ...],
-    ) -> float:
-        definition = getattr(parent, "fields", {}).get(node.name.value)
+    def _field(self, selected: Selected, page: int | None) -> float:
+        definition, node = selected.definition, selected.node
         if definition is None or node.selection_set is None:
             # A scalar, unknown (validation refuses it), or introspection (__schema, __type:
             # bounded by the schema's size and MaxIntrospectionDepthRule).
@@ -222,7 +181,7 @@ class Costing:
             default = definition.args["first"].default_value
             own_page = _page_size(arguments.get("first", default))
         inner = self._selection_set(
-            node.selection_set, get_named_type(definition.type), own_page, spread
+            node.selection_set, get_named_type(definition.type), own_page, selected.spread
         )
         if not _is_list(definition.type):
             return 1 + inner
@@ -269,9 +228,7 @@ def _is_list(type_: GraphQLOutputType) -> bool:
 
 
 def _declared_size(definition: GraphQLField) -> Callable[[Mapping[str, Any]], int] | None:
-    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
-    metadata = getattr(strawberry_field, "metadata", None) or {}
-    size: Callable[[Mapping[str, Any]], int] | None = metadata.get(LIST_SIZE)
+    size: Callable[[Mapping[str, Any]], int] | None = metadata(definition).get(LIST_SIZE)
     return size
 
 

@@ -194,7 +194,7 @@ async def test_subscribers_of_a_public_post_share_one_stream(
     assert counter(metrics.EVENT_REUSES) - reuses == 0
 
 
-async def test_a_group_hands_viewer_specific_operations_back_to_each_viewer(
+async def test_an_operation_selecting_a_per_viewer_field_is_never_grouped_or_shared(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     author, post = await public_post(engine, settings)
@@ -205,14 +205,17 @@ async def test_a_group_hands_viewer_specific_operations_back_to_each_viewer(
         TransportWsClient.connect(address, stranger.token) as stranger_client,
     ):
         for client in (fan_client, stranger_client):
-            await client.subscribe(ACTIVITY_WITH_VIEWER, {"post": post["post"]})
-        await members_of_groups_reach(members + 2)
+            await client.subscribe(ACTIVITY_WITH_VIEWER, post)  # from the log's head
+        executions = counter(metrics.EVENT_EXECUTIONS)
         await comment(engine, post, author, "hello")
         seen = {}
         for name, client in (("fan", fan_client), ("stranger", stranger_client)):
             seen[name] = (await comment_event(client))["comment"]["author"]["viewerIsFollowing"]
+        assert counter(metrics.GROUP_MEMBERS) == members
 
     assert seen == {"fan": True, "stranger": False}
+    # Two events (the post's counter, the comment), each executed for each viewer.
+    assert counter(metrics.EVENT_EXECUTIONS) - executions == 4
 
 
 async def test_when_a_grouped_post_turns_private_only_those_who_may_see_it_keep_it(

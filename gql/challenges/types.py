@@ -10,6 +10,7 @@ import strawberry
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.query_limits import LIST_SIZE, integer
+from gql.realtime.sharing import PER_VIEWER
 from gql.scalars import BigInt
 from gql.social.types import User, load_user
 from models import challenges as challenge_models
@@ -105,7 +106,7 @@ class Challenge:
     async def participant_count(self, info: Info) -> int:
         return await info.context.loaders.participant_count_by_challenge_id.load(self.model.id)
 
-    @strawberry.field(description="The viewer's membership, if any.")
+    @strawberry.field(description="The viewer's membership, if any.", metadata=PER_VIEWER)
     async def viewer_participation(self, info: Info) -> Participation | None:
         if info.context.viewer is None:
             return None

@@ -9,6 +9,7 @@ import strawberry
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.pagination import Connection
+from gql.realtime.sharing import PER_VIEWER
 from models import goals as goal_models
 from resolvers import goals as goals_service
 
@@ -94,23 +95,27 @@ class Goal:
 
     @strawberry.field(
         description="Consecutive successful days (daily) or weeks (weekly) up to "
-        "now; today's or this week's period counts once it is met."
+        "now; today's or this week's period counts once it is met.",
+        metadata=PER_VIEWER,
     )
     async def current_streak(self, info: Info) -> int:
         return (await self._progress(info)).current_streak
 
-    @strawberry.field(description="The longest run of successful days or weeks.")
+    @strawberry.field(
+        description="The longest run of successful days or weeks.", metadata=PER_VIEWER
+    )
     async def longest_streak(self, info: Info) -> int:
         return (await self._progress(info)).longest_streak
 
     @strawberry.field(
         description="Done over due since the goal began, 0 to 1; weekly goals "
-        "count up to targetDays check-ins per week."
+        "count up to targetDays check-ins per week.",
+        metadata=PER_VIEWER,
     )
     async def completion_rate(self, info: Info) -> float:
         return (await self._progress(info)).completion_rate
 
-    @strawberry.field(description="Check-ins of this goal, newest date first.")
+    @strawberry.field(description="Check-ins of this goal, newest date first.", metadata=PER_VIEWER)
     async def check_ins(
         self,
         info: Info,

@@ -8,10 +8,9 @@ determined by them. So the selection set is executed once per (event, operation 
 variables), and every subscriber with the same operation gets the same result object, which
 is serialized once (`Frames`) and framed per socket by string concatenation.
 
-Viewer-specific fields (`viewerReaction`, ...) are found by watching the execution: it runs
-with a context that records any read of the viewer. An operation that read it is from then
-on shared only between sockets of the same viewer. Shared executions use fresh loaders, so
-nothing cached for the life of a socket leaks into events.
+Who shares an execution is declared (sharing.py): an operation that selects a per-viewer
+field is shared only between sockets of the same viewer. Shared executions use fresh
+loaders, so nothing cached for the life of a socket leaks into events.
 """
 
 import asyncio
@@ -28,26 +27,14 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from gql.context import Context, Info
 from gql.loaders import Loaders
 from gql.realtime.shared import payload_json
+from gql.realtime.sharing import per_viewer
 from gql.realtime.sink import CURRENT_SINK, Sink
 from subscriptions import log as event_log
 
 
-class EventContext(Context):
-    """A context for executing one event: fresh loaders, and a note of any read of the
-    viewer (resolvers reach the viewer-specific loaders only after checking the viewer)."""
-
-    read_viewer: bool = False
-
-    def __getattribute__(self, name: str) -> Any:
-        if name in ("viewer", "viewer_id"):
-            object.__setattr__(self, "read_viewer", True)
-        return super().__getattribute__(name)
-
-    @classmethod
-    def fresh(cls, context: Context) -> "EventContext":
-        values = {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
-        values["loaders"] = Loaders(context.sessionmaker, context.viewer_id)
-        return cls(**values)
+def event_context(context: Context) -> Context:
+    """The context one event executes in: the socket's, with fresh loaders."""
+    return dataclasses.replace(context, loaders=Loaders(context.sessionmaker, context.viewer_id))
 
 
 def event_key(payload: object) -> Hashable | None:
@@ -64,9 +51,11 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
 
     _shared_event: Hashable | None = None
     _operation_key: Hashable | None = None
+    _per_viewer: bool | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
         self._operation_key = self.operation_key
+        self._per_viewer = self.per_viewer
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, FanoutExecutor)
         executor._shared_event = event_key(payload)
@@ -100,6 +89,14 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
             self._operation_key = self._describe_operation()
         return self._operation_key
 
+    @property
+    def per_viewer(self) -> bool:
+        """Whether the operation selects a field declared per viewer."""
+        if self._per_viewer is None:
+            fragments = {name: details.definition for name, details in self.fragments.items()}
+            self._per_viewer = per_viewer(self.schema, self.operation, fragments)
+        return self._per_viewer
+
     async def execute_event(self, payload: Any) -> ExecutionResult:
         result: ExecutionResult = await self.build_per_event_executor(payload).execute_operation(
             None
@@ -115,21 +112,20 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
     async def _execute_shared(self) -> ExecutionResult:
         context: Context = self.context_value
         realtime = context.realtime
+        viewer = context.viewer_id if self.per_viewer else None
 
-        async def execute() -> tuple[ExecutionResult, bool]:
-            event_context = EventContext.fresh(context)
+        async def execute() -> ExecutionResult:
             executor = self.build_per_event_executor(self.root_value)
             executor._shared_event = None
-            executor.context_value = event_context
+            executor.context_value = event_context(context)
             outcome = executor.execute_operation(None)
-            result = await outcome if asyncio.iscoroutine(outcome) else outcome
+            result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
             if result.data is not None and not result.errors:
                 realtime.frames.share(result.data)
-            return result, event_context.read_viewer
+            return result
 
-        return await realtime.shared.result(
-            self._operation_key, self._shared_event, context.viewer_id, execute
-        )
+        key = (self.operation_key, self._shared_event, viewer)
+        return await realtime.shared.result(key, execute)
 
 
 Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])
@@ -185,7 +181,7 @@ async def run_in_group(
         return None
     anonymous = _anonymous(info.context)
     executor = FanoutExecutor.for_subscription(info, sink, context=anonymous)
-    if executor is None or realtime.shared.reads_viewer(executor.operation_key):
+    if executor is None or executor.per_viewer:
         return None
 
     async def start() -> str:
@@ -194,7 +190,7 @@ async def run_in_group(
 
     async def execute(payload: Any) -> str | None:
         result = await executor.execute_event(payload)
-        if result.errors or realtime.shared.reads_viewer(executor.operation_key):
+        if result.errors:
             return None
         return payload_json(realtime.frames, result.data)
 

@@ -5,7 +5,6 @@ import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import ExecutionResult
@@ -16,71 +15,34 @@ from subscriptions.rows import Stale, outcome, produce
 MAX_ENTRIES = 10_000
 
 
-@dataclass
-class _Execution:
-    future: "asyncio.Future[ExecutionResult]"
-    viewer: Hashable = None
-    read_viewer: bool = False
-
-
 class SharedExecutions:
-    """Results of executed events, by (operation, variables, event[, viewer]), bounded."""
+    """Results of executed events, by (operation, event) or, for operations that select a
+    per-viewer field, by (operation, event, viewer); bounded."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[Hashable, _Execution] = OrderedDict()
-        self._viewer_specific: set[Hashable] = set()
+        self._entries: OrderedDict[Hashable, asyncio.Future[ExecutionResult]] = OrderedDict()
         self._max_entries = max_entries
 
     async def result(
-        self,
-        operation: Hashable,
-        event: Hashable,
-        viewer: Hashable,
-        execute: Callable[[], Awaitable[tuple[ExecutionResult, bool]]],
+        self, key: Hashable, execute: Callable[[], Awaitable[ExecutionResult]]
     ) -> ExecutionResult:
-        """The event's result for this operation, executing it only when no subscriber with
-        the same operation (and, if it reads the viewer, the same viewer) has already."""
-        specific = operation in self._viewer_specific
-        key = (operation, event, viewer) if specific else (operation, event)
+        """The result for this key, executing it only when nobody has already."""
         while True:
             entry = self._entries.get(key)
-            if entry is None or entry.future.cancelled():
-                return await self._execute(key, operation, viewer, execute)
+            if entry is None or entry.cancelled():
+                entry = self._entries[key] = asyncio.get_running_loop().create_future()
+                self._trim()
+                metrics.EVENT_EXECUTIONS.inc()
+                result: ExecutionResult = await produce(
+                    entry, execute, lambda: self._entries.pop(key, None)
+                )
+                return result
             try:
-                result: ExecutionResult = await outcome(entry.future)
+                result = await outcome(entry)
             except Stale:
                 continue
-            if not entry.read_viewer or entry.viewer == viewer:
-                metrics.EVENT_REUSES.inc()
-                return result
-            key = (operation, event, viewer)
-
-    async def _execute(
-        self,
-        key: Hashable,
-        operation: Hashable,
-        viewer: Hashable,
-        execute: Callable[[], Awaitable[tuple[ExecutionResult, bool]]],
-    ) -> ExecutionResult:
-        entry = self._entries[key] = _Execution(asyncio.get_running_loop().create_future(), viewer)
-        self._trim()
-        metrics.EVENT_EXECUTIONS.inc()
-
-        async def work() -> ExecutionResult:
-            result, read_viewer = await execute()
-            if read_viewer:
-                entry.read_viewer = True
-                self._viewer_specific.add(operation)
+            metrics.EVENT_REUSES.inc()
             return result
-
-        result: ExecutionResult = await produce(
-            entry.future, work, lambda: self._entries.pop(key, None)
-        )
-        return result
-
-    def reads_viewer(self, operation: Hashable) -> bool:
-        """Whether executing the operation was seen to read the viewer."""
-        return operation in self._viewer_specific
 
     def _trim(self) -> None:
         while len(self._entries) > self._max_entries:

@@ -11,6 +11,7 @@ import strawberry
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.pagination import Connection, page_of
+from gql.realtime.sharing import PER_VIEWER
 from models import social as social_models
 from models import users as user_models
 from resolvers import social as social_service
@@ -71,7 +72,9 @@ class Post:
     async def author(self, info: Info) -> "User | None":
         return await load_user(info, self.model.user_id)
 
-    @strawberry.field(description="The viewer's reaction to this post (null when none).")
+    @strawberry.field(
+        description="The viewer's reaction to this post (null when none).", metadata=PER_VIEWER
+    )
     async def viewer_reaction(self, info: Info) -> Reaction | None:
         if info.context.viewer is None:
             return None
@@ -116,7 +119,10 @@ class User:
     async def following_count(self, info: Info) -> int:
         return await info.context.loaders.following_count_by_user_id.load(self.model.id)
 
-    @strawberry.field(description="Whether the viewer follows this user (false when signed out).")
+    @strawberry.field(
+        description="Whether the viewer follows this user (false when signed out).",
+        metadata=PER_VIEWER,
+    )
     async def viewer_is_following(self, info: Info) -> bool:
         if info.context.viewer is None:
             return False
@@ -124,14 +130,17 @@ class User:
 
     @strawberry.field(
         description="Whether this user follows the viewer with the viewer's approval (sees "
-        "the viewer's posts that are not public); false when signed out."
+        "the viewer's posts that are not public); false when signed out.",
+        metadata=PER_VIEWER,
     )
     async def approved_by_viewer(self, info: Info) -> bool:
         if info.context.viewer is None:
             return False
         return await info.context.loaders.approved_follower_by_user_id.load(self.model.id)
 
-    @strawberry.field(description="Their posts the viewer may see, newest first.")
+    @strawberry.field(
+        description="Their posts the viewer may see, newest first.", metadata=PER_VIEWER
+    )
     async def posts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["Post"]:
