@@ -58,6 +58,8 @@ async def serving(database_url: str, **settings: str) -> AsyncIterator[Target]:
         "MOMENTUM_LOG_LEVEL": "warning",
         "MOMENTUM_REDIS_PREFIX": f"bench-{secrets.token_hex(3)}:",
         "MOMENTUM_MIGRATE_ON_START": "false",
+        # Every benchmark client connects from 127.0.0.1.
+        "MOMENTUM_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
     } | settings
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("momentum")), "serve", "--port", str(port)],

@@ -19,7 +19,6 @@ from enum import StrEnum
 import asyncpg
 
 from subscriptions.hub import Callback, Gap, Hub, Message
-from subscriptions.log import LogEvent
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +130,7 @@ class AccountGuards:
             if isinstance(message, Gap):  # every listener hears it: one check covers all users
                 self._check_everyone_soon()
                 return
-            event = LogEvent.from_json(message)
-            if event.table == "users" and "is_active" in event.changed:
+            if message.table == "users" and "is_active" in message.changed:
                 self._check([user_id])
 
         return on_message

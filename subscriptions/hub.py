@@ -1,9 +1,16 @@
 """The per-instance fan-out: one Redis subscription per topic, however many local
-subscribers it has, and a bounded queue per subscriber.
+subscribers it has, each event parsed once, and a bounded queue per subscriber.
 
 A subscriber that falls behind does not grow memory: its queue is cleared and it receives
 one GAP marker, after which it catches up from the event log (see stream.py). A Redis
 reconnect (the backend's on_gap) sends GAP to every subscriber for the same reason.
+
+The hub also knows where "now" is in the log without asking the database: the relay ends
+every batch it publishes (one Redis transaction) with its position, and the hub follows
+that topic. A listener starts at `start`: the newest cursor the hub had handed out when the
+listener was attached, after Redis confirmed any new channel it needed. Every event after
+`start` reaches the listener live: one published before a new channel's confirmation had
+its batch's position read by then (same connection, in order), so it is not after `start`.
 """
 
 import asyncio
@@ -11,11 +18,14 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from subscriptions import metrics
-from subscriptions.redis_backend import SupervisedRedisBackend
+from subscriptions.log import POSITION_TOPIC, Cursor, LogEvent
+from subscriptions.redis_backend import Subscribed, SupervisedRedisBackend
+
+CONFIRMATION_SECONDS = 5.0  # past this, a listener starts without a known position
 
 
 class Gap:
@@ -26,23 +36,25 @@ class Gap:
 
 
 GAP = Gap()
-Message = str | Gap
+Message = LogEvent | Gap
 
 log = logging.getLogger(__name__)
 
 
 class Listener(Protocol):
-    """Whatever the hub hands each message of its topics (or GAP) to, synchronously."""
+    """Whatever the hub hands each event of its topics (or GAP) to, synchronously."""
 
     def offer(self, message: Message) -> None: ...
 
 
 @dataclass(eq=False)
 class Subscriber:
-    """One local subscriber: its topics and its bounded queue of raw messages (or GAP)."""
+    """One local subscriber: its topics, its bounded queue of events (or GAP), and where it
+    starts (None: the hub did not know; ask the log)."""
 
     topics: frozenset[str]
     queue: asyncio.Queue[Message]
+    start: Cursor | None = field(default=None)
 
     def offer(self, message: Message) -> None:
         try:
@@ -76,11 +88,14 @@ class Hub:
         self._prefix = prefix
         self._queue_size = queue_size
         self._by_topic: dict[str, set[Listener]] = defaultdict(set)
+        self._confirming: dict[str, list[asyncio.Future[bool]]] = defaultdict(list)
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+        self._handed_out: Cursor | None = None
 
     async def start(self) -> None:
         await self._backend.connect()
+        await self._backend.subscribe(self.channel(POSITION_TOPIC))
         self._reader = asyncio.create_task(self._read(), name="hub-reader")
 
     async def stop(self) -> None:
@@ -99,30 +114,58 @@ class Hub:
 
     @asynccontextmanager
     async def subscribe(self, topics: frozenset[str]) -> AsyncIterator[Subscriber]:
-        """A bounded queue of the topics' messages, for a task to read."""
+        """A bounded queue of the topics' events for a task to read, from `start` on."""
         subscriber = Subscriber(topics, asyncio.Queue(maxsize=self._queue_size))
-        async with self.listen(topics, subscriber):
+        async with self.listen(topics, subscriber) as start:
+            subscriber.start = start
             yield subscriber
 
     @asynccontextmanager
-    async def listen(self, topics: frozenset[str], listener: Listener) -> AsyncIterator[None]:
-        """Hands the topics' messages to the listener while the block runs."""
+    async def listen(
+        self, topics: frozenset[str], listener: Listener
+    ) -> AsyncIterator[Cursor | None]:
+        """Hands the topics' events to the listener while the block runs; yields the cursor
+        after which every event reaches it (None: unknown, the hub has no position yet)."""
+        confirmations = []
         async with self._lock:
             for topic in topics:
                 if not self._by_topic[topic]:
+                    future = asyncio.get_running_loop().create_future()
+                    self._confirming[self.channel(topic)].append(future)
+                    confirmations.append(future)
                     await self._backend.subscribe(self.channel(topic))
                 self._by_topic[topic].add(listener)
         metrics.HUB_SUBSCRIBERS.inc()
         try:
-            yield
+            yield await self._start_after(confirmations)
         finally:
             metrics.HUB_SUBSCRIBERS.dec()
+            for future in confirmations:
+                future.cancel()
             async with self._lock:
                 for topic in topics:
                     self._by_topic[topic].discard(listener)
                     if not self._by_topic[topic]:
                         del self._by_topic[topic]
                         await self._backend.unsubscribe(self.channel(topic))
+
+    async def _start_after(self, confirmations: list[asyncio.Future[bool]]) -> Cursor | None:
+        """The newest cursor handed out once Redis confirmed the new channels."""
+        if confirmations:
+            try:
+                async with asyncio.timeout(CONFIRMATION_SECONDS):
+                    await asyncio.gather(*confirmations)
+            except TimeoutError:
+                return None
+            if not all(future.result() for future in confirmations):
+                return None
+        return self._handed_out
+
+    @property
+    def now(self) -> Cursor | None:
+        """The newest cursor this hub has handed out or heard the relay reach (None: it has
+        heard nothing yet)."""
+        return self._handed_out
 
     @property
     def topics(self) -> frozenset[str]:
@@ -139,13 +182,36 @@ class Hub:
 
     async def _read(self) -> None:
         while True:
-            event = await self._backend.next_published()
-            topic = event.channel.removeprefix(self._prefix)
-            for listener in list(self._by_topic.get(topic, ())):
-                _offer(listener, event.message)
+            item = await self._backend.next_published()
+            if isinstance(item, Subscribed):
+                for future in self._confirming.pop(item.channel, ()):
+                    if not future.done():
+                        future.set_result(True)
+                continue
+            topic = item.channel.removeprefix(self._prefix)
+            if topic == POSITION_TOPIC:
+                self._reached(Cursor.parse(item.message))
+                continue
+            listeners = self._by_topic.get(topic)
+            if not listeners:
+                continue
+            event = LogEvent.from_json(item.message)  # once, for every local listener
+            self._reached(event.cursor)
+            for listener in list(listeners):
+                _offer(listener, event)
+
+    def _reached(self, cursor: Cursor) -> None:
+        if self._handed_out is None or cursor > self._handed_out:
+            self._handed_out = cursor
 
     def _gap(self, reason: str) -> None:
-        """Every listener may have missed messages (a Redis reconnect, an overflow)."""
+        """Every listener may have missed messages (a Redis reconnect, an overflow); those
+        still waiting for a confirmation start without a known position."""
+        for futures in self._confirming.values():
+            for future in futures:
+                if not future.done():
+                    future.set_result(False)
+        self._confirming.clear()
         for listener in {s for group in self._by_topic.values() for s in group}:
             _offer(listener, GAP)
 

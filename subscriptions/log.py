@@ -37,6 +37,7 @@ class Cursor:
 
 
 ORIGIN = Cursor(0, 0)
+POSITION_TOPIC = "log:position"  # where the relay says how far it has published (a cursor)
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ async def pruned_through(connection: asyncpg.Connection) -> Cursor:
 
 async def prune(
     connection: asyncpg.Connection, *, relayed: Cursor, max_age_seconds: float, max_events: int
-) -> int:
+) -> Cursor | None:
     """Deletes relayed events older than max_age_seconds or beyond the newest max_events,
-    and records the newest deleted cursor so resuming from before it asks for a refetch."""
+    and records the newest deleted cursor so resuming from before it asks for a refetch;
+    returns that cursor (None: nothing was old enough)."""
     async with connection.transaction():
         cutoff = await connection.fetchrow(
             """
@@ -175,8 +177,8 @@ async def prune(
             max_events,
         )
         if cutoff is None:
-            return 0
-        result = await connection.execute(
+            return None
+        await connection.execute(
             "DELETE FROM realtime_events WHERE (xid, id) <= ($1::xid8, $2)",
             cutoff["xid"],
             cutoff["id"],
@@ -187,4 +189,4 @@ async def prune(
             cutoff["xid"],
             cutoff["id"],
         )
-    return int(result.split()[-1])
+    return Cursor(cutoff["xid"], cutoff["id"])

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as redis
@@ -20,6 +21,16 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    """Redis confirmed a subscription: every message published after it on that channel
+    follows, in order with the other channels' messages."""
+
+    channel: str
+
+
 HEALTH_CHECK_SECONDS = 5
 
 
@@ -33,7 +44,7 @@ class SupervisedRedisBackend(BroadcastBackend):
     ) -> None:
         self._url = url
         self._channels: set[str] = set()
-        self._inbox: asyncio.Queue[Event] = asyncio.Queue(maxsize=inbox_size)
+        self._inbox: asyncio.Queue[Event | Subscribed] = asyncio.Queue(maxsize=inbox_size)
         self._publisher = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._pubsub: Any = None
         self._supervisor: asyncio.Task[None] | None = None
@@ -81,10 +92,19 @@ class SupervisedRedisBackend(BroadcastBackend):
     async def publish(self, channel: str, message: Any) -> None:
         await self._publisher.publish(channel, message)
 
-    async def next_published(self) -> Event:
+    async def publish_all(self, messages: list[tuple[str, str]]) -> None:
+        """Publishes the messages in order, in one round trip, as one transaction: no
+        SUBSCRIBE of any client is processed between two of them."""
+        async with self._publisher.pipeline(transaction=True) as pipeline:
+            for channel, message in messages:
+                pipeline.publish(channel, message)
+            await pipeline.execute()
+
+    async def next_published(self) -> Event | Subscribed:
+        """The next message, or the confirmation of a subscription, in Redis's order."""
         return await self._inbox.get()
 
-    def _deliver(self, event: Event) -> None:
+    def _deliver(self, event: Event | Subscribed) -> None:
         try:
             self._inbox.put_nowait(event)
         except asyncio.QueueFull:
@@ -151,6 +171,8 @@ class SupervisedRedisBackend(BroadcastBackend):
                     self._deliver(
                         Event(channel=_text(message["channel"]), message=_text(message["data"]))
                     )
+                elif message["type"] == "subscribe":
+                    self._deliver(Subscribed(_text(message["channel"])))
             if now - last_ping > HEALTH_CHECK_SECONDS:
                 await pubsub.ping()
                 last_ping = now

@@ -6,6 +6,12 @@ connection ends (process killed, connection terminated, network gone). The leade
 its position in realtime_relay_state after publishing, so a successor continues from there;
 an event may be published twice around a failover, never skipped (subscribers drop
 duplicates by cursor).
+
+Each batch is published in one Redis transaction, ending with the relay's position (the
+cursor it has published up to) on the `log:position` topic; the position is also repeated
+at every poll. Every instance's hub follows it, so a subscription
+learns where "now" is in the log without asking the database, and because a batch is
+atomic, a hub subscription confirmed after it also sees its position (stream.py).
 """
 
 import asyncio
@@ -17,14 +23,14 @@ from enum import StrEnum
 from typing import Any
 
 import asyncpg
-from broadcaster import BroadcastBackend
 from redis.exceptions import RedisError
 
 from models.db import asyncpg_dsn
 from subscriptions import log as event_log
 from subscriptions import metrics
 from subscriptions.capture import NOTIFY_CHANNEL
-from subscriptions.log import Cursor
+from subscriptions.log import POSITION_TOPIC, Cursor
+from subscriptions.redis_backend import SupervisedRedisBackend
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +58,7 @@ class Relay:
     def __init__(
         self,
         database_url: str,
-        publisher: BroadcastBackend,
+        publisher: SupervisedRedisBackend,
         *,
         prefix: str,
         options: RelayOptions | None = None,
@@ -149,17 +155,21 @@ class Relay:
         raise ConnectionError("relay connection lost")
 
     async def _relay_batch(self, connection: Any) -> int:
-        """Publishes the next settled events in order, then records the position."""
+        """Publishes the next settled events in order and the log's position, in one Redis
+        transaction, then records the position."""
         events = await event_log.read_after(
             connection, self.position, limit=self._options.batch_size
         )
+        messages: list[tuple[str, str]] = []
         for event in events:
             payload = event.to_json()
-            for topic in event.topics:
-                await self._publisher.publish(f"{self._prefix}{topic}", payload)
-            metrics.EVENTS_RELAYED.inc()
+            messages.extend((f"{self._prefix}{topic}", payload) for topic in event.topics)
+        relayed = events[-1].cursor if events else self.position
+        messages.append((f"{self._prefix}{POSITION_TOPIC}", str(relayed)))
+        await self._publisher.publish_all(messages)
+        metrics.EVENTS_RELAYED.inc(len(events))
         if events:
-            self.position = events[-1].cursor
+            self.position = relayed
             await connection.execute(
                 "UPDATE realtime_relay_state SET last_xid = $1::xid8, last_id = $2, "
                 "relayed_at = now()",

@@ -1,8 +1,11 @@
 """One subscriber's stream of events: replay from a cursor, then live, with no gap and no
-duplicate at the seam, and catch-up from the log after any gap in the live feed."""
+duplicate at the seam, and catch-up from the log after any gap in the live feed. Starting
+"from now" needs no database read when the hub knows where now is (hub.py); a resume reads
+the log only for the events it missed."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import asyncpg
 
@@ -13,11 +16,27 @@ from subscriptions.log import Cursor, LogEvent
 
 
 @dataclass(frozen=True)
-class Resync:
-    """The requested cursor is older than the pruned log: refetch, then carry on from
-    `cursor`."""
+class Signal:
+    """Not an event: where a stream stands."""
 
     cursor: Cursor
+    type: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class Resync(Signal):
+    """The events since the requested cursor are not replayed (it is older than the pruned
+    log, or too far behind): refetch, then carry on from `cursor`."""
+
+    type = "RESYNC"
+
+
+@dataclass(frozen=True)
+class Ready(Signal):
+    """The stream is live: every event committed from now on follows (sent once, after
+    whatever a resume replayed)."""
+
+    type = "READY"
 
 
 async def events(
@@ -28,22 +47,28 @@ async def events(
     tables: frozenset[str],
     after: Cursor | None,
     max_replay: int,
-) -> AsyncIterator[LogEvent | Resync]:
+) -> AsyncIterator[LogEvent | Signal]:
     """Events of the topics and tables after `after` (or from now), in log order, forever.
     A replay (resuming, or catching up after a gap) of more than max_replay events is a
     Resync instead: the subscriber refetches, then carries on from the log's head."""
     async with hub.subscribe(topics) as live:
-        async with pool.acquire() as connection:
-            if after is None:
-                last = await event_log.head(connection)
-            elif after < await event_log.pruned_through(connection):
-                last = await event_log.head(connection)
-                yield Resync(last)
-            else:
-                last = after
-        async for item in _replay(pool, last, topics, tables, max_replay):
-            yield item
-            last = item.cursor
+        start = live.start
+        if after is None or (start is not None and after >= start):
+            # From now, or a client already at now: what comes next arrives live.
+            last = after or start or await _head(pool)
+            replay = start is None
+        elif after < await _pruned(pool):
+            last = start or await _head(pool)
+            yield Resync(last)
+            replay = start is None
+        else:
+            last = after
+            replay = True
+        if replay:
+            async for item in _replay(pool, last, topics, tables, max_replay):
+                yield item
+                last = item.cursor
+        yield Ready(last)
         while True:
             message = await live.get()
             if isinstance(message, Gap):
@@ -52,11 +77,20 @@ async def events(
                     yield item
                     last = item.cursor
                 continue
-            event = LogEvent.from_json(message)
-            if event.cursor <= last or event.table not in tables:
+            if message.cursor <= last or message.table not in tables:
                 continue
-            yield event
-            last = event.cursor
+            yield message
+            last = message.cursor
+
+
+async def _head(pool: asyncpg.Pool) -> Cursor:
+    async with pool.acquire() as connection:
+        return await event_log.head(connection)
+
+
+async def _pruned(pool: asyncpg.Pool) -> Cursor:
+    async with pool.acquire() as connection:
+        return await event_log.pruned_through(connection)
 
 
 async def _replay(

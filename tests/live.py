@@ -133,11 +133,30 @@ class TransportWsClient:
                 return message
 
     async def next_data(self) -> dict[str, Any]:
+        """The next event's data, past READY signals (see `ready`)."""
+        while True:
+            message = await self.message()
+            assert message["type"] == "next", message
+            assert "errors" not in message["payload"], message
+            data: dict[str, Any] = message["payload"]["data"]
+            if not is_ready(data):
+                return data
+
+    async def ready(self) -> str | None:
+        """Waits for the READY signal of the subscription; its cursor (if selected)."""
         message = await self.message()
         assert message["type"] == "next", message
-        assert "errors" not in message["payload"], message
-        data: dict[str, Any] = message["payload"]["data"]
-        return data
+        data = message["payload"]["data"]
+        assert is_ready(data), message
+        cursor: str | None = next(iter(data.values())).get("cursor")
+        return cursor
+
+
+def is_ready(data: dict[str, Any] | None) -> bool:
+    """Whether a subscription result is its READY signal."""
+    return data is not None and all(
+        isinstance(value, dict) and value.get("type") == "READY" for value in data.values()
+    )
 
 
 CHECK_IN_EVENTS = """

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import httpx
 import websockets
 
-from tests.live import WAIT_SECONDS
+from tests.live import WAIT_SECONDS, is_ready
 
 
 class Stream(Protocol):
@@ -38,7 +38,8 @@ class WebsocketStream:
                     payload: dict[str, Any] = message.get("payload") or {}
                     if isinstance(payload, list):  # graphql-transport-ws error: a list
                         payload = {"errors": payload}
-                    return payload
+                    if not is_ready(payload.get("data")):
+                        return payload
 
     async def end_code(self) -> int:
         try:
@@ -66,10 +67,12 @@ class SseStream:
         raise AssertionError("the stream ended")
 
     async def payload(self) -> dict[str, Any]:
-        name, data = await self._event()
-        assert name == "next", (name, data)
-        payload: dict[str, Any] = json.loads(data)
-        return payload
+        while True:
+            name, data = await self._event()
+            assert name == "next", (name, data)
+            payload: dict[str, Any] = json.loads(data)
+            if not is_ready(payload.get("data")):
+                return payload
 
     async def end_code(self) -> int:
         while True:

@@ -2,7 +2,6 @@
 and one serialization, yet viewer-specific fields stay each viewer's own and nothing is
 served from a socket-lifetime cache."""
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +15,7 @@ from gql.settings import Settings
 from subscriptions import metrics
 from tests.factories import make_post
 from tests.graphql import Person, person
-from tests.live import WAIT_SECONDS, TransportWsClient, live_server, log_head
+from tests.live import TransportWsClient, live_server, log_head
 
 ACTIVITY = """
 subscription($post: ID!, $after: String) {
@@ -102,6 +101,7 @@ async def test_subscribers_with_the_same_operation_share_one_execution(
             )
             clients.append(client)
             await client.subscribe(ACTIVITY, post)
+            await client.ready()
         executions, reuses = counter(metrics.EVENT_EXECUTIONS), counter(metrics.EVENT_REUSES)
 
         await comment(engine, post, author, "first!")
@@ -157,15 +157,6 @@ async def test_each_event_reads_users_afresh_on_a_long_lived_socket(
     assert names == ["before_rename", "after_rename"]
 
 
-async def members_of_groups_reach(expected: float) -> None:
-    """Waits (up to WAIT_SECONDS) until that many subscribers are fed by groups."""
-    for _ in range(int(WAIT_SECONDS / 0.01)):
-        if counter(metrics.GROUP_MEMBERS) >= expected:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{counter(metrics.GROUP_MEMBERS)} group members, not {expected}")
-
-
 async def test_subscribers_of_a_public_post_share_one_stream(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
@@ -182,7 +173,8 @@ async def test_subscribers_of_a_public_post_share_one_stream(
             )
             clients.append(client)
             await client.subscribe(ACTIVITY, live)
-        await members_of_groups_reach(members + 5)
+            await client.ready()  # its first frame: the group's cursor as it joined
+        assert counter(metrics.GROUP_MEMBERS) == members + 5
         executions, reuses = counter(metrics.EVENT_EXECUTIONS), counter(metrics.EVENT_REUSES)
 
         await comment(engine, post, author, "grouped")
@@ -206,6 +198,7 @@ async def test_an_operation_selecting_a_per_viewer_field_is_never_grouped_or_sha
     ):
         for client in (fan_client, stranger_client):
             await client.subscribe(ACTIVITY_WITH_VIEWER, post)  # from the log's head
+            await client.ready()
         executions = counter(metrics.EVENT_EXECUTIONS)
         await comment(engine, post, author, "hello")
         seen = {}
@@ -230,7 +223,8 @@ async def test_when_a_grouped_post_turns_private_only_those_who_may_see_it_keep_
     ):
         for client in (fan_client, stranger_client):
             await client.subscribe(ACTIVITY, {"post": post["post"]})
-        await members_of_groups_reach(members + 2)
+            await client.ready()
+        assert counter(metrics.GROUP_MEMBERS) == members + 2
         async with engine.begin() as db:
             await db.execute(
                 text("UPDATE posts SET is_public = false WHERE id = :p"),

@@ -2,6 +2,7 @@
 topic, and the metrics an operator watches."""
 
 import asyncio
+import uuid
 
 import httpx
 import redis.asyncio as redis
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from subscriptions.capture import REALTIME_TABLES
-from subscriptions.hub import Hub
+from subscriptions.hub import Gap, Hub
+from subscriptions.log import Cursor, LogEvent
 from subscriptions.redis_backend import SupervisedRedisBackend
 
 
@@ -57,9 +59,14 @@ async def test_many_local_subscribers_of_a_topic_share_one_redis_subscription(
                 await asyncio.sleep(0.05)
             assert await subscriptions() == 1
             assert hub.topic_count == 1
-            await probe.publish(channel, "hello")
-            messages = [await asyncio.wait_for(third.get(), 5) for _ in range(2)]
-            assert messages[-1] == "hello"  # after the GAP every new connection sends
+            event = LogEvent(
+                cursor=Cursor(1, 1), table="goals", operation="INSERT", row_id=uuid.uuid4(), keys={}
+            )
+            await probe.publish(channel, event.to_json())
+            received = await asyncio.wait_for(third.get(), 5)
+            while isinstance(received, Gap):  # every (re)connection sends one first
+                received = await asyncio.wait_for(third.get(), 5)
+            assert received == event
         for _ in range(100):
             if await subscriptions() == 0:
                 break

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from tests.graphql import Person, sql
-from tests.live import WAIT_SECONDS, TransportWsClient, live_server, log_head, owner_with_goal
+from tests.live import (
+    WAIT_SECONDS,
+    TransportWsClient,
+    is_ready,
+    live_server,
+    log_head,
+    owner_with_goal,
+)
 
 Trigger = Callable[[AsyncEngine, Person, uuid.UUID, uuid.UUID], Awaitable[None]]
 
@@ -114,7 +121,7 @@ async def over_graphql_ws(
         async with asyncio.timeout(WAIT_SECONDS):
             while True:
                 message = json.loads(await socket.recv())
-                if message["type"] == "data":
+                if message["type"] == "data" and not is_ready(message["payload"]["data"]):
                     assert "errors" not in message["payload"], message
                     data: dict[str, Any] = message["payload"]["data"]
                     return data
@@ -140,7 +147,8 @@ async def over_sse(
                     payload = json.loads(line.removeprefix("data: "))
                     assert "errors" not in payload, payload
                     data: dict[str, Any] = payload["data"]
-                    return data
+                    if not is_ready(data):
+                        return data
     raise AssertionError("the stream ended without an event")
 
 

@@ -14,7 +14,7 @@ from models.notifications import NotificationHistory
 @strawberry.type
 class NotificationEvent:
     cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
-    type: ChangeType = strawberry.field(description="CREATED, or RESYNC.")
+    type: ChangeType = strawberry.field(description="CREATED, RESYNC or READY.")
     notification: Notification | None
 
 
@@ -29,7 +29,7 @@ class NotificationSubscriptions:
         async for change in owned_row_changes(
             info, model=NotificationHistory, topics={f"user_id:{viewer.id}"}, after=after
         ):
-            if change.type in (ChangeType.CREATED, ChangeType.RESYNC):
+            if change.type in (ChangeType.CREATED, ChangeType.RESYNC, ChangeType.READY):
                 row = change.row
                 yield NotificationEvent(
                     cursor=change.cursor,

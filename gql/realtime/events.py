@@ -12,7 +12,7 @@ from gql.context import Context, Info
 from resolvers.errors import BadUserInput
 from subscriptions import metrics, stream
 from subscriptions.log import Cursor, LogEvent
-from subscriptions.stream import Resync
+from subscriptions.stream import Signal
 
 Row = TypeVar("Row", bound=Any)
 
@@ -20,13 +20,15 @@ Row = TypeVar("Row", bound=Any)
 @strawberry.enum(
     description="What happened. RESYNC: the events since the cursor given are not replayed "
     "(it is older than the kept log, or more than the replay limit behind); refetch, then "
-    "carry on."
+    "carry on. READY: the subscription is live, after any events a resume replayed: every "
+    "change committed from now on arrives (sent once)."
 )
 class ChangeType(enum.Enum):
     CREATED = "INSERT"
     UPDATED = "UPDATE"
     DELETED = "DELETE"
     RESYNC = "RESYNC"
+    READY = "READY"
 
 
 def parse_cursor(after: str | None) -> Cursor | None:
@@ -40,7 +42,7 @@ def parse_cursor(after: str | None) -> Cursor | None:
 
 async def changes(
     info: Info, *, topics: set[str], tables: set[str], after: str | None
-) -> AsyncIterator[LogEvent | Resync]:
+) -> AsyncIterator[LogEvent | Signal]:
     """The stream of logged changes for a subscription field."""
     async for item in context_changes(
         info.context, info.field_name, topics=topics, tables=tables, after=after
@@ -50,7 +52,7 @@ async def changes(
 
 async def context_changes(
     context: Context, field: str, *, topics: set[str], tables: set[str], after: str | None
-) -> AsyncIterator[LogEvent | Resync]:
+) -> AsyncIterator[LogEvent | Signal]:
     """The stream of logged changes of the topics, for a field, in a context."""
     realtime = context.realtime
     metrics.ACTIVE_SUBSCRIPTIONS.labels(field).inc()
@@ -71,7 +73,7 @@ async def context_changes(
 
 @dataclass(frozen=True)
 class RowChange(Generic[Row]):
-    """A change of one row the viewer owns; `row` is None for DELETED and RESYNC."""
+    """A change of one row the viewer owns; `row` is None for DELETED, RESYNC and READY."""
 
     cursor: str
     type: ChangeType
@@ -93,8 +95,8 @@ async def owned_row_changes(
             return await session.get(model, event.row_id)
 
     async for item in changes(info, topics=topics, tables={table}, after=after):
-        if isinstance(item, Resync):
-            yield RowChange(str(item.cursor), ChangeType.RESYNC, None, None)
+        if isinstance(item, Signal):
+            yield RowChange(str(item.cursor), ChangeType(item.type), None, None)
             continue
         row = None
         if item.operation != "DELETE":

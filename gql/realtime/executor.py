@@ -168,13 +168,15 @@ async def run_in_group(
     *,
     events: Callable[[Context, str], AsyncIterator[Any]],
     dissolves: Callable[[Any], bool],
+    ready: Callable[[str], Any],
 ) -> str | None:
     """Runs this websocket subscription as a member of the group of identical ones until the
     group lets go of it; returns the cursor to carry on after, or None when it cannot join
-    one (not a websocket, fan-out off, or an operation known to read the viewer).
+    one (not a websocket, fan-out off, or an operation that selects a per-viewer field).
 
     `events(context, after)` is the stream as an anonymous viewer sees it: the caller vouches
-    that everyone in the group sees the same, except for events `dissolves` picks out."""
+    that everyone in the group sees the same, except for events `dissolves` picks out.
+    `ready(cursor)` is the field's READY event at a cursor, each member's first."""
     sink = CURRENT_SINK.get()
     realtime = info.context.realtime
     if sink is None:
@@ -185,6 +187,8 @@ async def run_in_group(
         return None
 
     async def start() -> str:
+        if realtime.hub.now is not None:
+            return str(realtime.hub.now)
         async with realtime.pool.acquire() as connection:
             return str(await event_log.head(connection))
 
@@ -201,7 +205,10 @@ async def run_in_group(
         events=lambda after: events(anonymous, after),
         execute=execute,
         dissolves=dissolves,
+        ready=lambda cursor: execute(ready(cursor)),
     ) as member:
+        if member is None:
+            return None
         resume_after: str = await member.deliver()
         return resume_after
 

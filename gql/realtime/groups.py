@@ -91,6 +91,8 @@ class Group:
         self.key = key
         self.cursor = start
         self.members: set[Member] = set()
+        self.live = asyncio.Event()  # set when the stream is live (or the group ended)
+        self.ended = False
         self._events = events
         self._execute = execute
         self._dissolves = dissolves
@@ -108,6 +110,8 @@ class Group:
             self._end()
 
     def _end(self) -> None:
+        self.ended = True
+        self.live.set()
         self._on_end(self)
         for member in self.members:
             member.dissolve()
@@ -118,6 +122,10 @@ class Group:
     async def _run(self) -> None:
         try:
             async for payload in self._events(self.cursor):
+                if _is_ready(payload):  # each member gets its own READY as it joins
+                    self.cursor = payload.cursor
+                    self.live.set()
+                    continue
                 if self._dissolves(payload):
                     break
                 payload_json = await self._execute(payload)
@@ -150,6 +158,11 @@ class Group:
             member.dissolve()
 
 
+def _is_ready(payload: Any) -> bool:
+    """Whether a payload is the READY signal (its `type`'s value is "READY")."""
+    return getattr(getattr(payload, "type", None), "value", None) == "READY"
+
+
 class Groups:
     """The groups of one instance, by key."""
 
@@ -166,9 +179,12 @@ class Groups:
         events: Callable[[str], AsyncIterator[Any]],
         execute: Callable[[Any], Awaitable[str | None]],
         dissolves: Callable[[Any], bool],
-    ) -> AsyncIterator[Member]:
+        ready: Callable[[str], Awaitable[str | None]],
+    ) -> AsyncIterator[Member | None]:
         """A membership of the group `key`, starting the group (its stream from `start()`)
-        when there is none."""
+        when there is none. The member's first frame is READY (`ready(cursor)`'s JSON) at
+        the group's cursor when it joins; None when it cannot join (the group ended first,
+        or READY failed): the subscriber then runs its own stream."""
         group = self._groups.get(key)
         if group is None:
             position = await start()
@@ -177,7 +193,18 @@ class Groups:
                 group = self._groups[key] = Group(
                     key, position, events, execute, dissolves, self._forget
                 )
+        await group.live.wait()
+        frame = None
+        while not group.ended:
+            cursor = group.cursor
+            frame = await ready(cursor)
+            if frame is None or (group.cursor == cursor and not group.ended):
+                break
+        if frame is None or group.ended:
+            yield None
+            return
         member = group.join(sink)
+        member.offer(cursor, frame)
         metrics.GROUP_MEMBERS.inc()
         try:
             yield member

@@ -16,8 +16,8 @@ from models import social as social_models
 from resolvers import social as social_service
 from resolvers import users as users_service
 from resolvers.errors import NotFound
-from subscriptions.log import LogEvent
-from subscriptions.stream import Resync
+from subscriptions.log import Cursor, LogEvent
+from subscriptions.stream import Ready, Resync, Signal
 
 VISIBILITY_COLUMNS = {"is_public", "deleted_at"}
 
@@ -79,6 +79,13 @@ async def _may_see(context: Context, viewer_id: uuid.UUID | None, post_id: uuid.
     return True
 
 
+def _signal(signal: Signal) -> PostActivityEvent:
+    return PostActivityEvent(
+        cursor=str(signal.cursor), type=ChangeType(signal.type), kind=None, comment_id=None,
+        comment=None, likes_count=None, comments_count=None,
+    )  # fmt: skip
+
+
 def _post_gone(cursor: object) -> PostActivityEvent:
     return PostActivityEvent(
         cursor=str(cursor), type=ChangeType.DELETED, kind=ActivityKind.POST, comment_id=None,
@@ -103,12 +110,9 @@ async def _activity(
         topics.add(f"follower_id:{viewer_id}")
         tables.add("follows")
     async for item in context_changes(context, field, topics=topics, tables=tables, after=after):
-        if isinstance(item, Resync):
-            yield PostActivityEvent(
-                cursor=str(item.cursor), type=ChangeType.RESYNC, kind=None, comment_id=None,
-                comment=None, likes_count=None, comments_count=None,
-            )  # fmt: skip
-            if not await _may_see(context, viewer_id, post.id):
+        if isinstance(item, Signal):
+            yield _signal(item)
+            if isinstance(item, Resync) and not await _may_see(context, viewer_id, post.id):
                 yield _post_gone(item.cursor)
                 return
             continue
@@ -170,6 +174,7 @@ class SocialSubscriptions:
                 info,
                 events=lambda context, start: _activity(context, field, None, post, start),
                 dissolves=_visibility_event,
+                ready=lambda cursor: _signal(Ready(Cursor.parse(cursor))),
             )
         async for event in _activity(info.context, field, viewer_id, post, after):
             yield event
@@ -208,8 +213,9 @@ class FeedSubscriptions:
                     audience = await social_service.audience_of(
                         session=session, viewer_id=viewer.id
                     )
+            if isinstance(item, Signal):
                 yield FeedEvent(
-                    cursor=str(item.cursor), type=ChangeType.RESYNC, post_id=None, post=None
+                    cursor=str(item.cursor), type=ChangeType(item.type), post_id=None, post=None
                 )
                 continue
             if item.table == "follows":
