@@ -75,10 +75,11 @@ class Context:
         self.loaders = Loaders(self.sessionmaker, self.viewer_id)
 
     async def authenticate(self) -> None:
-        """Loads the token's user; an unknown or disabled user invalidates the credentials."""
-        if self.viewer_id is None or self.credentials_error is not None:
+        """Loads the token's user (once; batched with every request authenticating at the
+        same moment); an unknown or disabled user invalidates the credentials."""
+        if self.viewer is not None or self.viewer_id is None or self.credentials_error is not None:
             return
-        user = await self.loaders.user_by_id.load(self.viewer_id)
+        user = await self.realtime.loaders.user_by_id.load(self.viewer_id)
         if user is None or not user.is_active:
             self.credentials_error = Unauthenticated("this account is disabled or gone")
             return

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, partial
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from models.blog import BlogCategory, BlogTag
 from models.challenges import ChallengeParticipant
-from models.social import Comment, Follow, Post
+from models.social import Comment, FeedPreference, Follow, Post
 from models.users import User
 from resolvers import blog as blog_service
 from resolvers import challenges as challenges_service
@@ -135,3 +136,43 @@ class Loaders:
                 return await batch(session=session, **{keys_argument: keys})
 
         return DataLoader(load_fn=load)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed subscription starts from: the viewer's preferences and audience."""
+
+    preferences: FeedPreference
+    audience: social_service.Audience
+
+
+class SharedLoaders:
+    """Instance-wide batch loaders without a cache: requests running at the same moment (a
+    reconnect storm, concurrent handshakes) share one statement per batch instead of one
+    each, and nothing is served stale."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    @cached_property
+    def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
+        return DataLoader(load_fn=self._users, cache=False)
+
+    @cached_property
+    def feed_state_by_user_id(self) -> DataLoader[uuid.UUID, FeedState]:
+        return DataLoader(load_fn=self._feed_states, cache=False)
+
+    async def _users(self, ids: list[uuid.UUID]) -> list[User | None]:
+        async with self._sessionmaker() as session:
+            return await users_service.users_by_ids(session=session, ids=ids)
+
+    async def _feed_states(self, user_ids: list[uuid.UUID]) -> list[FeedState]:
+        async with self._sessionmaker() as session:
+            preferences = await users_service.feed_preferences_of(
+                session=session, user_ids=user_ids
+            )
+            audiences = await social_service.audiences_of(session=session, viewer_ids=user_ids)
+        return [
+            FeedState(preferences, audience)
+            for preferences, audience in zip(preferences, audiences, strict=True)
+        ]

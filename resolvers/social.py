@@ -79,17 +79,25 @@ class Audience:
 
 async def audience_of(*, session: AsyncSession, viewer_id: uuid.UUID | None) -> Audience:
     """The viewer's follows and approvals, read once."""
-    audience = Audience(viewer_id)
     if viewer_id is None:
-        return audience
-    rows = await session.execute(
-        select(Follow.following_id, Follow.approved_at).where(Follow.follower_id == viewer_id)
-    )
-    for author_id, approved_at in rows:
-        audience.followed.add(author_id)
-        if approved_at is not None:
-            audience.approved_by.add(author_id)
+        return Audience(None)
+    (audience,) = await audiences_of(session=session, viewer_ids=[viewer_id])
     return audience
+
+
+async def audiences_of(*, session: AsyncSession, viewer_ids: Sequence[uuid.UUID]) -> list[Audience]:
+    """Each viewer's follows and approvals, in one query."""
+    audiences = {viewer_id: Audience(viewer_id) for viewer_id in viewer_ids}
+    rows = await session.execute(
+        select(Follow.follower_id, Follow.following_id, Follow.approved_at).where(
+            Follow.follower_id.in_(viewer_ids)
+        )
+    )
+    for viewer_id, author_id, approved_at in rows:
+        audiences[viewer_id].followed.add(author_id)
+        if approved_at is not None:
+            audiences[viewer_id].approved_by.add(author_id)
+    return [audiences[viewer_id] for viewer_id in viewer_ids]
 
 
 @dataclass(frozen=True)

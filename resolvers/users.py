@@ -139,14 +139,32 @@ async def following_page(
 
 async def feed_preferences(*, session: AsyncSession, user_id: uuid.UUID) -> FeedPreference:
     """The user's feed preferences; the defaults (unsaved) when they never set any."""
-    stored = await session.scalar(select(FeedPreference).where(FeedPreference.user_id == user_id))
-    return stored or FeedPreference(
-        user_id=user_id,
-        show_ai_posts=True,
-        show_community_posts=True,
-        show_following_only=False,
-        categories=None,
-    )
+    (preferences,) = await feed_preferences_of(session=session, user_ids=[user_id])
+    return preferences
+
+
+async def feed_preferences_of(
+    *, session: AsyncSession, user_ids: Sequence[uuid.UUID]
+) -> list[FeedPreference]:
+    """Each user's feed preferences, in one query (defaults, unsaved, for those who never
+    set any)."""
+    stored = {
+        preferences.user_id: preferences
+        for preferences in await session.scalars(
+            select(FeedPreference).where(FeedPreference.user_id.in_(user_ids))
+        )
+    }
+    return [
+        stored.get(user_id)
+        or FeedPreference(
+            user_id=user_id,
+            show_ai_posts=True,
+            show_community_posts=True,
+            show_following_only=False,
+            categories=None,
+        )
+        for user_id in user_ids
+    ]
 
 
 async def current_subscription(*, session: AsyncSession, user_id: uuid.UUID) -> Subscription | None:

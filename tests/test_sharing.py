@@ -23,6 +23,7 @@ from gql.realtime.state import Realtime
 from gql.schema import create_schema
 from gql.selections import metadata
 from gql.settings import Settings
+from models.users import User as UserModel
 from resolvers.rate_limits import RateLimiter
 from resolvers.tokens import access_claims
 from tests.factories import join_with_goal, make_challenge, make_post
@@ -156,6 +157,8 @@ async def test_every_field_that_reads_the_viewer_declares_it(
         "feed": "PostConnection",
     }
     reads: set[str] = set()
+    async with sessionmaker() as session:
+        viewer_row = await session.get(UserModel, viewer.id)
     client = redis.Redis.from_url(redis_url)
     claims = access_claims(viewer.token, policy=settings.token_policy)
     try:
@@ -174,6 +177,7 @@ async def test_every_field_that_reads_the_viewer_declares_it(
                 token_expires_at=claims.expires_at,
                 reads=reads,
             )
+            context.viewer = viewer_row
             query = f"{{ {root} {{ {selection(graphql_schema, type_, depth)} }} }}"
             result = await schema.execute(query, context_value=context)
             assert result.errors is None, (root, result.errors)

@@ -3,6 +3,7 @@ adds to it (shared event results and frames, subscription groups, connection lim
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gql.loaders import SharedLoaders
 from gql.realtime.connection_limits import ConnectionLimits
 from gql.realtime.groups import Groups
 from gql.realtime.shared import Frames, SharedExecutions
@@ -26,6 +27,7 @@ class Realtime(Runtime):
             sessionmaker,
         )
         self.settings = settings
+        self.loaders = SharedLoaders(sessionmaker)
         self.shared = SharedExecutions()
         self.frames = Frames()
         self.groups = Groups()

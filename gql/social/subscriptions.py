@@ -14,7 +14,6 @@ from gql.realtime.executor import delivered_directly, run_in_group
 from gql.social.types import Comment, Post
 from models import social as social_models
 from resolvers import social as social_service
-from resolvers import users as users_service
 from resolvers.errors import NotFound
 from subscriptions.log import Cursor, LogEvent
 from subscriptions.stream import Ready, Resync, Signal
@@ -202,10 +201,9 @@ class FeedSubscriptions:
     ) -> AsyncGenerator[FeedEvent, None]:
         viewer = info.context.require_viewer()
         context = info.context
-        async with context.sessionmaker() as session:
-            preferences = await users_service.feed_preferences(session=session, user_id=viewer.id)
-            audience = await social_service.audience_of(session=session, viewer_id=viewer.id)
-        following_only = preferences.show_following_only
+        state = await context.realtime.loaders.feed_state_by_user_id.load(viewer.id)
+        audience = state.audience
+        following_only = state.preferences.show_following_only
         topics = {"table:posts", f"follower_id:{viewer.id}"}
         async for item in changes(info, topics=topics, tables={"posts", "follows"}, after=after):
             if isinstance(item, Resync):
