@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from models.blog import BlogCategory, BlogTag
 from models.challenges import ChallengeParticipant
-from models.social import Comment, FeedPreference, Follow, Post
+from models.social import Comment, Follow, Post
 from models.users import User
 from resolvers import blog as blog_service
 from resolvers import challenges as challenges_service
@@ -142,7 +142,7 @@ class Loaders:
 class FeedState:
     """What a feed subscription starts from: the viewer's preferences and audience."""
 
-    preferences: FeedPreference
+    preferences: users_service.FeedSettings
     audience: social_service.Audience
 
 

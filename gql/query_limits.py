@@ -11,7 +11,9 @@ the field limit, so a fragment spread exponentially cannot make the check itself
   README's "Limits and abuse protection" lists every limit).
 """
 
-from collections.abc import Callable, Iterator, Mapping
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -77,12 +79,34 @@ def check(
             f"the query repeats fields too often ({pairs} pairs of same-path fields, "
             f"at most {limits.max_field_pairs})"
         )
-    operation = operation_of(document, operation_name)
-    if operation is None:
-        return  # validation or execution reports the missing operation
-    cost = Costing(schema, fragments_of(document), variables or {}).operation(operation)
+    cost = _cost(schema, document, operation_name, variables or {})
     if cost > limits.max_cost:
         raise TooComplex(f"the query costs {cost:.0f} points, more than {limits.max_cost}")
+
+
+_costs: OrderedDict[Hashable, float] = OrderedDict()
+
+
+def _cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+) -> float:
+    """The operation's cost, remembered per parsed document and variables (clients send the
+    same few operations over and over)."""
+    key = (schema, document, operation_name, json.dumps(variables, sort_keys=True, default=str))
+    if key in _costs:
+        _costs.move_to_end(key)
+        return _costs[key]
+    operation = operation_of(document, operation_name)
+    cost = 0.0
+    if operation is not None:  # else validation or execution reports the missing operation
+        cost = Costing(schema, fragments_of(document), variables).operation(operation)
+    _costs[key] = cost
+    if len(_costs) > DOCUMENT_CACHE_SIZE:
+        _costs.popitem(last=False)
+    return cost
 
 
 @lru_cache(maxsize=DOCUMENT_CACHE_SIZE)

@@ -21,6 +21,7 @@ from models.social import (
     Post,
 )
 from models.users import User
+from resolvers import users as users_service
 from resolvers import validation
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.notifications_commands import notify
@@ -265,7 +266,7 @@ async def remove_follower(
 
 async def update_feed_preferences(
     *, session: AsyncSession, viewer_id: uuid.UUID, changes: Mapping[str, Any]
-) -> FeedPreference:
+) -> users_service.FeedSettings:
     unknown = set(changes) - set(FEED_PREFERENCE_FIELDS)
     assert not unknown, unknown
     categories = changes.get("categories")
@@ -283,10 +284,4 @@ async def update_feed_preferences(
         statement = statement.on_conflict_do_nothing()
     await session.execute(statement)
     await session.commit()
-    stored = await session.scalar(
-        select(FeedPreference)
-        .where(FeedPreference.user_id == viewer_id)
-        .execution_options(populate_existing=True)
-    )
-    assert stored is not None
-    return stored
+    return await users_service.feed_preferences(session=session, user_id=viewer_id)

@@ -7,6 +7,7 @@ it is left out of follower lists and counts.
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,34 +138,41 @@ async def following_page(
     return await fetch_page(session, query, FOLLOW_ORDER, first=first, after=after)
 
 
-async def feed_preferences(*, session: AsyncSession, user_id: uuid.UUID) -> FeedPreference:
-    """The user's feed preferences; the defaults (unsaved) when they never set any."""
+@dataclass(frozen=True)
+class FeedSettings:
+    """A user's feed preferences as read (the defaults for those who never set any)."""
+
+    show_ai_posts: bool = True
+    show_community_posts: bool = True
+    show_following_only: bool = False
+    categories: list[str] | None = None
+
+    @classmethod
+    def of(cls, row: FeedPreference) -> "FeedSettings":
+        return cls(
+            row.show_ai_posts, row.show_community_posts, row.show_following_only, row.categories
+        )
+
+
+DEFAULT_FEED_SETTINGS = FeedSettings()
+
+
+async def feed_preferences(*, session: AsyncSession, user_id: uuid.UUID) -> FeedSettings:
     (preferences,) = await feed_preferences_of(session=session, user_ids=[user_id])
     return preferences
 
 
 async def feed_preferences_of(
     *, session: AsyncSession, user_ids: Sequence[uuid.UUID]
-) -> list[FeedPreference]:
-    """Each user's feed preferences, in one query (defaults, unsaved, for those who never
-    set any)."""
+) -> list[FeedSettings]:
+    """Each user's feed preferences, in one query."""
     stored = {
-        preferences.user_id: preferences
-        for preferences in await session.scalars(
+        row.user_id: FeedSettings.of(row)
+        for row in await session.scalars(
             select(FeedPreference).where(FeedPreference.user_id.in_(user_ids))
         )
     }
-    return [
-        stored.get(user_id)
-        or FeedPreference(
-            user_id=user_id,
-            show_ai_posts=True,
-            show_community_posts=True,
-            show_following_only=False,
-            categories=None,
-        )
-        for user_id in user_ids
-    ]
+    return [stored.get(user_id, DEFAULT_FEED_SETTINGS) for user_id in user_ids]
 
 
 async def current_subscription(*, session: AsyncSession, user_id: uuid.UUID) -> Subscription | None:

@@ -9,7 +9,6 @@ from gql.context import Info
 from gql.conversion import fields_from
 from gql.social.types import User
 from models import billing as billing_models
-from models import social as social_models
 from models import users as user_models
 from resolvers import users as users_service
 
@@ -22,7 +21,7 @@ class FeedPreferences:
     categories: list[str]
 
     @classmethod
-    def from_model(cls, preferences: social_models.FeedPreference) -> "FeedPreferences":
+    def from_model(cls, preferences: users_service.FeedSettings) -> "FeedPreferences":
         return cls(**fields_from(cls, preferences, categories=preferences.categories or []))
 
 
