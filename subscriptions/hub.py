@@ -129,11 +129,11 @@ class Hub:
         confirmations = []
         async with self._lock:
             for topic in topics:
-                if not self._by_topic[topic]:
+                channel = self.channel(topic)
+                if not self._by_topic[topic] and await self._backend.subscribe(channel):
                     future = asyncio.get_running_loop().create_future()
-                    self._confirming[self.channel(topic)].append(future)
+                    self._confirming[channel].append(future)
                     confirmations.append(future)
-                    await self._backend.subscribe(self.channel(topic))
                 self._by_topic[topic].add(listener)
         metrics.HUB_SUBSCRIBERS.inc()
         try:

@@ -43,7 +43,10 @@ class SupervisedRedisBackend(BroadcastBackend):
         on_reconnect: Callable[[], None] | None = None,
     ) -> None:
         self._url = url
-        self._channels: set[str] = set()
+        self._channels: set[str] = set()  # wanted
+        self._subscribed: set[str] = set()  # asked of the live connection
+        self._unsubscribing: set[str] = set()  # being removed from it right now
+        self._syncing: asyncio.Task[None] | None = None
         self._inbox: asyncio.Queue[Event | Subscribed] = asyncio.Queue(maxsize=inbox_size)
         self._publisher = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._pubsub: Any = None
@@ -66,28 +69,51 @@ class SupervisedRedisBackend(BroadcastBackend):
     async def disconnect(self) -> None:
         # A flag as well as cancellation: redis-py can turn a cancellation into its own error.
         self._closed = True
+        if self._syncing is not None:
+            self._syncing.cancel()
+            await asyncio.gather(self._syncing, return_exceptions=True)
         if self._supervisor is not None:
             self._supervisor.cancel()
             await asyncio.gather(self._supervisor, return_exceptions=True)
         await self._publisher.aclose()
 
-    async def subscribe(self, channel: str) -> None:
-        async with self._lock:
-            self._channels.add(channel)
-            if self._pubsub is not None and self._connected.is_set():
-                try:
-                    await self._pubsub.subscribe(channel)
-                except (RedisError, OSError):
-                    log.warning("subscribe to %s failed; resubscribing on reconnect", channel)
+    async def subscribe(self, channel: str) -> bool:
+        """Wants the channel; True when Redis will confirm it (a Subscribed item follows),
+        False when the connection is subscribed to it already. Subscriptions asked for at
+        the same moment go to Redis as one command."""
+        self._channels.add(channel)
+        if channel in self._subscribed and channel not in self._unsubscribing:
+            return False  # stays subscribed: any pending sync now keeps it
+        self._sync_soon()
+        return True
 
     async def unsubscribe(self, channel: str) -> None:
+        self._channels.discard(channel)
+        self._sync_soon()
+
+    def _sync_soon(self) -> None:
+        if self._syncing is None or self._syncing.done():
+            self._syncing = asyncio.create_task(self._sync(), name="redis-subscriptions")
+
+    async def _sync(self) -> None:
+        """Brings the connection's subscriptions to the wanted channels, in two commands."""
         async with self._lock:
-            self._channels.discard(channel)
-            if self._pubsub is not None and self._connected.is_set():
+            while self._subscribed != self._channels:  # wanted ones may change meanwhile
+                if self._pubsub is None or not self._connected.is_set():
+                    return  # the supervisor subscribes them all when it connects
+                wanted, current = set(self._channels), self._subscribed
+                self._unsubscribing = current - wanted
                 try:
-                    await self._pubsub.unsubscribe(channel)
+                    if added := wanted - current:
+                        await self._pubsub.subscribe(*added)
+                    if self._unsubscribing:
+                        await self._pubsub.unsubscribe(*self._unsubscribing)
                 except (RedisError, OSError):
-                    log.warning("unsubscribe from %s failed", channel)
+                    log.warning("updating subscriptions failed; resubscribing on reconnect")
+                    return
+                finally:
+                    self._unsubscribing = set()
+                self._subscribed = wanted
 
     async def publish(self, channel: str, message: Any) -> None:
         await self._publisher.publish(channel, message)
@@ -128,6 +154,7 @@ class SupervisedRedisBackend(BroadcastBackend):
                     self._pubsub = pubsub
                     if self._channels:
                         await pubsub.subscribe(*self._channels)
+                    self._subscribed = set(self._channels)
                     self._connected.set()
                 if failures and self._on_reconnect is not None:
                     self._on_reconnect()
@@ -149,6 +176,7 @@ class SupervisedRedisBackend(BroadcastBackend):
             finally:
                 self._connected.clear()
                 self._pubsub = None
+                self._subscribed = set()
                 await asyncio.shield(_close_quietly(pubsub, client))
 
     async def _listen(self, client: "redis.Redis", pubsub: Any) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.settings import Settings
 from subscriptions.capture import REALTIME_TABLES
 from subscriptions.hub import Gap, Hub
-from subscriptions.log import Cursor, LogEvent
+from subscriptions.log import POSITION_TOPIC, Cursor, LogEvent
 from subscriptions.redis_backend import SupervisedRedisBackend
 
 
@@ -92,3 +92,24 @@ async def test_metrics_expose_the_realtime_and_api_figures(client: httpx.AsyncCl
         'momentum_graphql_operation_seconds_count{operation_type="query"}',
     ):
         assert name in body, name
+
+
+async def test_a_topic_left_and_taken_again_at_once_starts_from_a_known_position(
+    settings: Settings,
+) -> None:
+    assert settings.redis_url is not None
+    backend = SupervisedRedisBackend(settings.redis_url)
+    hub = Hub(backend, prefix=settings.redis_prefix + "rejoin:")
+    probe = redis.Redis.from_url(settings.redis_url)
+    await hub.start()
+    try:
+        async with asyncio.timeout(10):
+            while hub.now is None:  # the relay's position, as it publishes it
+                await probe.publish(hub.channel(POSITION_TOPIC), "7.1")
+                await asyncio.sleep(0.05)
+        for _ in range(5):
+            async with hub.subscribe(frozenset({"topic"})) as subscriber:
+                assert subscriber.start == Cursor(7, 1)
+    finally:
+        await hub.stop()
+        await probe.aclose()
