@@ -11,8 +11,9 @@ off (`MOMENTUM_SHARED_EXECUTION=false`, every subscriber executes and serializes
 and on, in the same run, so the two are comparable.
 
 `connect-storm`: M sockets opened at once (at most C handshakes in flight), each doing the
-TCP and websocket handshakes, connection_init, subscribe with a cursor just before the newest
-post, until its first event arrives (its subscription is then live): handshakes per second.
+TCP and websocket handshakes, connection_init and subscribe, until its subscription's READY
+(it is then live): handshakes per second. From now (no cursor), and, with `--resume`,
+resuming from the start of the log (one post to replay first).
 
     python -m bench fanout [--subscribers 1000 5000 10000 --rate 5 --seconds 20]
     python -m bench connect-storm [--sockets 2000 --concurrency 200]
@@ -281,7 +282,7 @@ async def fanout(
     )
 
 
-async def connect_storm(sockets: int, concurrency: int) -> None:
+async def connect_storm(sockets: int, concurrency: int, resume: bool) -> None:
     async with fresh_database() as database_url:
         author, _, users = await make_users(database_url, sockets)
         settings = Settings(database_url=database_url, redis_url=REDIS_URL)
@@ -293,18 +294,18 @@ async def connect_storm(sockets: int, concurrency: int) -> None:
                 "INSERT INTO posts (user_id, content) VALUES ($1, 'post 0')", author
             )
             await connection.close()
-            # Subscribing from the start of the log replays that one post at once: its arrival
-            # proves the subscription is live.
-            variables = {"after": "0.0"}
+            # Resuming from the start of the log replays that one post before READY.
+            variables = {"after": "0.0"} if resume else {}
             server = psutil.Process(target.process.pid)
             server_cpu = cpu_seconds(server)
             started = time.monotonic()
             opened = await open_sockets(target, tokens, FEED, variables, 0, concurrency)
             async with asyncio.timeout(120):
-                await asyncio.gather(*(socket.first_next.wait() for socket in opened))
+                await asyncio.gather(*(socket.ready.wait() for socket in opened))
             elapsed = time.monotonic() - started
             rows.append(
                 {
+                    "subscribe": "resume from the log's start" if resume else "from now",
                     "sockets": sockets,
                     "in_flight": concurrency,
                     "seconds": round(elapsed, 2),
@@ -316,10 +317,10 @@ async def connect_storm(sockets: int, concurrency: int) -> None:
                 socket.close()
     print(
         results_file.write(
-            "connect_storm",
-            "Connect storm: TCP + websocket + connection_init + subscribe until the first event",
+            "connect_storm_resume" if resume else "connect_storm",
+            "Connect storm: TCP + websocket + connection_init + subscribe until READY",
             rows,
-            {"subscription": "feedEvents(after: <log start>): one replayed event proves it live"},
+            {"subscription": "feedEvents, each socket a different account"},
         )
     )
 
@@ -343,6 +344,7 @@ def main(arguments: list[str]) -> None:
     storm = scenarios.add_parser("connect-storm")
     storm.add_argument("--sockets", type=int, default=2000)
     storm.add_argument("--concurrency", type=int, default=HANDSHAKES_IN_FLIGHT)
+    storm.add_argument("--resume", action="store_true", help="subscribe after the log's start")
     options = parser.parse_args(arguments)
     if options.scenario == "fanout":
         asyncio.run(
@@ -356,7 +358,7 @@ def main(arguments: list[str]) -> None:
             )
         )
     else:
-        asyncio.run(connect_storm(options.sockets, options.concurrency))
+        asyncio.run(connect_storm(options.sockets, options.concurrency, options.resume))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 process can hold 10,000 subscriptions without becoming the bottleneck it measures.
 
 It speaks just enough RFC 6455: the upgrade, masked text frames out, unmasked frames in,
-pong for ping, close. Each socket counts the `next` frames it receives; sampled sockets also
-keep (receive time, frame) so a benchmark can compute latencies.
+pong for ping, close. Each socket notes its subscription's READY and counts the other `next`
+frames it receives; sampled sockets also keep (receive time, frame) so a benchmark can
+compute latencies.
 """
 
 import asyncio
@@ -32,7 +33,7 @@ def frame(opcode: int, payload: bytes) -> bytes:
 
 @dataclass(eq=False)
 class Socket(asyncio.Protocol):
-    """One connection; `acked` and `first_next` are set as the protocol advances."""
+    """One connection; `acked` and `ready` are set as the protocol advances."""
 
     host: str
     keep_frames: bool = False
@@ -40,7 +41,7 @@ class Socket(asyncio.Protocol):
     frames: list[tuple[float, bytes]] = field(default_factory=list)
     upgraded: asyncio.Event = field(default_factory=asyncio.Event)
     acked: asyncio.Event = field(default_factory=asyncio.Event)
-    first_next: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     failed: bool = False  # the server refused the subscription or ended it
     _buffer: bytearray = field(default_factory=bytearray)
@@ -60,7 +61,7 @@ class Socket(asyncio.Protocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.failed = self.failed or not self.first_next.is_set()
+        self.failed = self.failed or not self.ready.is_set()
         self.closed.set()
 
     def send(self, message: dict[str, Any]) -> None:
@@ -115,10 +116,12 @@ class Socket(asyncio.Protocol):
             self.close()
         elif opcode == TEXT:
             if b'"type":"next"' in payload[:200] or b'"type": "next"' in payload[:200]:
+                if b'"type":"READY"' in payload[:300]:
+                    self.ready.set()
+                    return
                 self.nexts += 1
                 if self.keep_frames:
                     self.frames.append((time.monotonic(), payload))
-                self.first_next.set()
             elif b"connection_ack" in payload:
                 self.acked.set()
             elif b'"type":"error"' in payload[:200] or b'"type":"complete"' in payload[:200]:
