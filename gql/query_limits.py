@@ -12,10 +12,8 @@ the field limit, so a fragment spread exponentially cannot make the check itself
 """
 
 import json
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -40,6 +38,7 @@ from graphql.type.definition import GraphQLField, GraphQLOutputType, get_named_t
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gql.documents import PerDocument
 from gql.selections import Selected, fragments_of, metadata, operation_of, selected_fields
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -47,7 +46,6 @@ LIST_SIZE = "momentum.list_size"
 """Field metadata: the size a list field is counted at, from its arguments."""
 
 DEFAULT_LIST_SIZE = DEFAULT_PAGE_SIZE
-DOCUMENT_CACHE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,9 @@ def check(
         raise TooComplex(f"the query costs {cost:.0f} points, more than {limits.max_cost}")
 
 
-_costs: OrderedDict[Hashable, float] = OrderedDict()
+_costs: PerDocument[float] = PerDocument()
+_shapes: PerDocument[tuple[int, int]] = PerDocument()
+_validations: PerDocument[list[GraphQLError]] = PerDocument()
 
 
 def _cost(
@@ -95,31 +95,29 @@ def _cost(
 ) -> float:
     """The operation's cost, remembered per parsed document and variables (clients send the
     same few operations over and over)."""
-    key = (schema, document, operation_name, json.dumps(variables, sort_keys=True, default=str))
-    if key in _costs:
-        _costs.move_to_end(key)
-        return _costs[key]
-    operation = operation_of(document, operation_name)
-    cost = 0.0
-    if operation is not None:  # else validation or execution reports the missing operation
-        cost = Costing(schema, fragments_of(document), variables).operation(operation)
-    _costs[key] = cost
-    if len(_costs) > DOCUMENT_CACHE_SIZE:
-        _costs.popitem(last=False)
-    return cost
+
+    def compute() -> float:
+        operation = operation_of(document, operation_name)
+        if operation is None:  # validation or execution reports the missing operation
+            return 0.0
+        return Costing(schema, fragments_of(document), variables).operation(operation)
+
+    key = (id(schema), operation_name, json.dumps(variables, sort_keys=True, default=str))
+    return _costs.get(document, key, compute)
 
 
-@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
 def _shape(document: DocumentNode, max_fields: int) -> tuple[int, int]:
     """(expanded fields, same-path pairs) of every operation and fragment of the document,
-    counted until the fields pass max_fields. Cached per parsed document (the parser cache
-    hands out the same node for the same text)."""
-    fragments = fragments_of(document)
-    counter = _Counter(fragments, max_fields)
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
-            counter.root(definition.selection_set)
-    return counter.fields, counter.pairs
+    counted until the fields pass max_fields."""
+
+    def compute() -> tuple[int, int]:
+        counter = _Counter(fragments_of(document), max_fields)
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+                counter.root(definition.selection_set)
+        return counter.fields, counter.pairs
+
+    return _shapes.get(document, max_fields, compute)
 
 
 @dataclass
@@ -287,10 +285,11 @@ class RequestLimits(SchemaExtension):
         except TooComplex as error:
             context.pre_execution_errors = [error]
         else:
-            context.pre_execution_errors = _validate(
-                context.schema._schema, context.graphql_document, context.validation_rules
+            schema, document = context.schema._schema, context.graphql_document
+            rules = context.validation_rules
+            context.pre_execution_errors = _validations.get(
+                document,
+                (id(schema), rules),
+                lambda: validate_document(schema, document, rules),
             )
         yield
-
-
-_validate = lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(validate_document)

@@ -26,6 +26,7 @@ from gql.blog.queries import BlogQueries
 from gql.challenges.mutations import ChallengeMutations
 from gql.challenges.queries import ChallengeQueries
 from gql.challenges.subscriptions import ChallengeSubscriptions
+from gql.documents import DOCUMENT_CACHE_SIZE
 from gql.errors import assign_code, request_id_of
 from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
@@ -34,7 +35,7 @@ from gql.instrumentation import OperationTiming
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
-from gql.query_limits import DOCUMENT_CACHE_SIZE, RequestLimits
+from gql.query_limits import RequestLimits
 from gql.realtime.executor import FanoutExecutor
 from gql.scalars import BIG_INT, BigInt
 from gql.settings import Settings
