@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import httpx
 import psutil
 
 from bench import results_file, wsclient
@@ -111,22 +110,21 @@ def tokens_for(users: list[uuid.UUID], settings: Settings) -> list[str]:
 
 
 def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
+    """CPU of the server: the process and its worker processes, if any."""
+    total = 0.0
+    for part in (process, *process.children(recursive=True)):
+        times = part.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def rss_bytes(process: psutil.Process) -> int:
+    return sum(part.memory_info().rss for part in (process, *process.children(recursive=True)))
 
 
 def own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-async def subscribed(address: str, field: str) -> float:
-    """Subscribers the server feeds, from its /metrics: those running their own stream of
-    the field and those fed by groups."""
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"http://{address}/metrics")).text
-    wanted = (f'momentum_active_subscriptions{{field="{field}"}}', "momentum_group_members")
-    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(wanted))
 
 
 async def open_sockets(
@@ -149,19 +147,19 @@ async def open_sockets(
     return list(await asyncio.gather(*(one(n, t) for n, t in enumerate(tokens))))
 
 
-async def settle(address: str, field: str, sockets: list[wsclient.Socket]) -> int:
-    """Waits until the server feeds every subscription it did not refuse, or until their
-    number stops growing for STALL_SECONDS (from /metrics); returns that number."""
-    live, stalled_since = 0.0, time.monotonic()
-    while live < sum(not s.failed for s in sockets):
-        await asyncio.sleep(0.2)
-        now_live = await subscribed(address, field)
-        if now_live > live:
-            live, stalled_since = now_live, time.monotonic()
-        elif time.monotonic() - stalled_since > STALL_SECONDS:
+async def settle(sockets: list[wsclient.Socket]) -> int:
+    """Waits until every subscription is live (its READY came), or until STALL_SECONDS pass
+    without one more (the server refused the rest); returns how many are live."""
+    waiting = {asyncio.ensure_future(socket.ready.wait()) for socket in sockets}
+    while waiting:
+        done, waiting = await asyncio.wait(
+            waiting, timeout=STALL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not done:
             break
-    # A group's own stream counts as one more running subscription.
-    return min(int(live), sum(not s.failed for s in sockets))
+    for future in waiting:
+        future.cancel()
+    return sum(socket.ready.is_set() for socket in sockets)
 
 
 def latencies_ms(
@@ -186,16 +184,20 @@ async def fanout_row(
     shared: bool,
     rate: float,
     seconds: float,
+    workers: int,
 ) -> dict[str, Any]:
-    settings = {"MOMENTUM_SHARED_EXECUTION": str(shared).lower()}
+    settings = {
+        "MOMENTUM_SHARED_EXECUTION": str(shared).lower(),
+        "MOMENTUM_WORKERS": str(workers),
+    }
     async with serving(database_url, **settings) as target:
         server = psutil.Process(target.process.pid)
-        await asyncio.sleep(1.0)  # the server's own start-up work (relay election) settles
-        rss_before = server.memory_info().rss
+        await asyncio.sleep(1.0 + workers)  # start-up work (workers, relay election) settles
+        rss_before = rss_bytes(server)
         variables = {"post": str(post)} if field.name == "postActivity" else {}
         sockets = await open_sockets(target, tokens, field.query, variables, SAMPLED_SOCKETS)
-        live = await settle(target.address, field.name, sockets)
-        rss_after = server.memory_info().rss
+        live = await settle(sockets)
+        rss_after = rss_bytes(server)
         server_cpu, client_cpu = cpu_seconds(server), own_cpu_seconds()
         print(f"{len(tokens)} subscribed; writing", file=sys.stderr, flush=True)
         started = time.monotonic()
@@ -223,6 +225,7 @@ async def fanout_row(
             socket.close()
     return {
         "engine": "shared" if shared else "per-subscriber",
+        "workers": workers,
         "subscribers": live,
         "refused": len(tokens) - live,
         "events": len(committed) * field.events_per_write,
@@ -245,6 +248,7 @@ async def fanout(
     seconds: float,
     before: list[int],
     label: str,
+    workers: int,
 ) -> None:
     async with fresh_database() as database_url:
         author, post, users = await make_users(database_url, max(subscribers))
@@ -263,6 +267,7 @@ async def fanout(
                         shared=shared,
                         rate=rate,
                         seconds=seconds,
+                        workers=workers,
                     )
                 )
                 print(rows[-1], flush=True)
@@ -276,7 +281,7 @@ async def fanout(
                 "load": f"{writes} written with plain SQL by bench/writer.py in its own process",
                 "events": f"{field.events_per_write} per write",
                 "latency": f"commit -> client, sampled on {SAMPLED_SOCKETS} sockets",
-                "server": "one `momentum serve` process (relay included)",
+                "server": f"`momentum serve --workers {workers}` (relay included)",
             },
         )
     )
@@ -341,6 +346,7 @@ def main(arguments: list[str]) -> None:
     fan.add_argument("--rate", type=float, default=5, help="writes per second")
     fan.add_argument("--label", default="", help="suffix of the results file's name")
     fan.add_argument("--seconds", type=float, default=20)
+    fan.add_argument("--workers", type=int, default=1, help="server worker processes")
     storm = scenarios.add_parser("connect-storm")
     storm.add_argument("--sockets", type=int, default=2000)
     storm.add_argument("--concurrency", type=int, default=HANDSHAKES_IN_FLIGHT)
@@ -355,6 +361,7 @@ def main(arguments: list[str]) -> None:
                 options.seconds,
                 options.before,
                 options.label,
+                options.workers,
             )
         )
     else:

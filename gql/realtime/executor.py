@@ -26,7 +26,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.context import Context, Info
 from gql.loaders import Loaders
-from gql.realtime.shared import payload_json
+from gql.realtime.shared import Payload, payload_of
 from gql.realtime.sharing import per_viewer
 from gql.realtime.sink import CURRENT_SINK, Sink
 from subscriptions import log as event_log
@@ -157,9 +157,7 @@ async def _send(executor: FanoutExecutor, payload: Any, sink: Sink, info: Info) 
     result = await executor.execute_event(payload)
     if result.errors or result.data is None:
         return False
-    if sink.is_open():
-        frames = info.context.realtime.frames
-        await sink.send_text(sink.frame(payload_json(frames, result.data)))
+    await sink.send(payload_of(info.context.realtime.frames, result.data))
     return True
 
 
@@ -192,11 +190,11 @@ async def run_in_group(
         async with realtime.pool.acquire() as connection:
             return str(await event_log.head(connection))
 
-    async def execute(payload: Any) -> str | None:
+    async def execute(payload: Any) -> Payload | None:
         result = await executor.execute_event(payload)
         if result.errors:
             return None
-        return payload_json(realtime.frames, result.data)
+        return payload_of(realtime.frames, result.data)
 
     async with realtime.groups.member(
         (info.field_name, executor.operation_key),

@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from gql.realtime.shared import Payload
 from gql.realtime.sink import Sink
 from subscriptions import metrics
 
@@ -36,7 +37,7 @@ class Member:
 
     sink: Sink
     cursor: str
-    frames: deque[tuple[str, str]] = field(default_factory=deque)
+    frames: deque[tuple[str, Payload]] = field(default_factory=deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     dissolved: bool = False
     sending: bool = False
@@ -46,11 +47,11 @@ class Member:
         """Nothing queued or being written: a frame may go straight to the socket."""
         return not self.frames and not self.sending
 
-    def offer(self, cursor: str, payload_json: str) -> bool:
+    def offer(self, cursor: str, payload: Payload) -> bool:
         """Queues a frame; False when the member is too far behind (it must leave)."""
         if len(self.frames) >= MEMBER_BUFFER:
             return False
-        self.frames.append((cursor, payload_json))
+        self.frames.append((cursor, payload))
         self.ready.set()
         return True
 
@@ -66,11 +67,10 @@ class Member:
             await self.ready.wait()
             self.ready.clear()
             while self.frames:
-                cursor, payload_json = self.frames.popleft()
+                cursor, payload = self.frames.popleft()
                 self.sending = True
                 try:
-                    if self.sink.is_open():
-                        await self.sink.send_text(self.sink.frame(payload_json))
+                    await self.sink.send(payload)
                 finally:
                     self.sending = False
                 self.cursor = cursor
@@ -84,7 +84,7 @@ class Group:
         key: Hashable,
         start: str,
         events: Callable[[str], AsyncIterator[Any]],
-        execute: Callable[[Any], Awaitable[str | None]],
+        execute: Callable[[Any], Awaitable[Payload | None]],
         dissolves: Callable[[Any], bool],
         on_end: Callable[["Group"], None],
     ) -> None:
@@ -128,11 +128,11 @@ class Group:
                     continue
                 if self._dissolves(payload):
                     break
-                payload_json = await self._execute(payload)
-                if payload_json is None:
+                shared = await self._execute(payload)
+                if shared is None:
                     break
                 for member in list(self.members):
-                    await self._give(member, payload.cursor, payload_json)
+                    self._give(member, payload.cursor, shared)
                 self.cursor = payload.cursor
         except asyncio.CancelledError:
             raise
@@ -140,20 +140,12 @@ class Group:
             log.exception("subscription group %r failed; members carry on alone", self.key)
         self._end()
 
-    async def _give(self, member: Member, cursor: str, payload_json: str) -> None:
+    def _give(self, member: Member, cursor: str, payload: Payload) -> None:
         """Writes the frame at once when the member's socket can take it (the common case:
         no wake-up of its task), else queues it; a member too far behind leaves the group."""
-        write_now = member.sink.write_now
-        if write_now is not None and member.idle and member.sink.writable():
-            if member.sink.is_open():
-                try:
-                    await write_now(member.sink.frame(payload_json))
-                except OSError:  # the client is gone: its operation is ending
-                    self.members.discard(member)
-                    member.dissolve()
-                    return
+        if member.idle and member.sink.write_at_once(payload):
             member.cursor = cursor
-        elif not member.offer(cursor, payload_json):
+        elif not member.offer(cursor, payload):
             self.members.discard(member)
             member.dissolve()
 
@@ -177,9 +169,9 @@ class Groups:
         *,
         start: Callable[[], Awaitable[str]],
         events: Callable[[str], AsyncIterator[Any]],
-        execute: Callable[[Any], Awaitable[str | None]],
+        execute: Callable[[Any], Awaitable[Payload | None]],
         dissolves: Callable[[Any], bool],
-        ready: Callable[[str], Awaitable[str | None]],
+        ready: Callable[[str], Awaitable[Payload | None]],
     ) -> AsyncIterator[Member | None]:
         """A membership of the group `key`, starting the group (its stream from `start()`)
         when there is none. The member's first frame is READY (`ready(cursor)`'s JSON) at

@@ -5,6 +5,7 @@ import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import ExecutionResult
@@ -49,12 +50,25 @@ class SharedExecutions:
             self._entries.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class Payload:
+    """A result's `{"data": ...}` as JSON text and as its UTF-8 bytes, made once."""
+
+    text: str
+    data: bytes
+
+    @classmethod
+    def of(cls, data: Any) -> "Payload":
+        text = json.dumps({"data": data}, separators=(",", ":"))
+        return cls(text, text.encode())
+
+
 class Frames:
-    """The JSON of shared results, serialized once: `payload(data)` for a result's data
-    object that an execution shared, else None."""
+    """The payloads of shared results, serialized and encoded once: `payload(data)` for a
+    result's data object that an execution shared, else None."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._shared: OrderedDict[int, tuple[object, str | None]] = OrderedDict()
+        self._shared: OrderedDict[int, tuple[object, Payload | None]] = OrderedDict()
         self._max_entries = max_entries
 
     def share(self, data: object) -> None:
@@ -62,16 +76,16 @@ class Frames:
         while len(self._shared) > self._max_entries:
             self._shared.popitem(last=False)
 
-    def payload(self, data: object) -> str | None:
+    def payload(self, data: object) -> Payload | None:
         entry = self._shared.get(id(data))
         if entry is None or entry[0] is not data:
             return None
         if entry[1] is None:
-            entry = (data, json.dumps({"data": data}, separators=(",", ":")))
+            entry = (data, Payload.of(data))
             self._shared[id(data)] = entry
         return entry[1]
 
 
-def payload_json(frames: Frames, data: Any) -> str:
-    """The JSON of a result's payload: shared when an execution shared the data."""
-    return frames.payload(data) or json.dumps({"data": data}, separators=(",", ":"))
+def payload_of(frames: Frames, data: Any) -> Payload:
+    """A result's payload: the shared one when an execution shared the data."""
+    return frames.payload(data) or Payload.of(data)
