@@ -11,12 +11,13 @@ off (`MOMENTUM_SHARED_EXECUTION=false`, every subscriber executes and serializes
 and on, in the same run, so the two are comparable.
 
 `connect-storm`: M sockets opened at once (at most C handshakes in flight), each doing the
-TCP and websocket handshakes, connection_init and subscribe, until its subscription's READY
-(it is then live): handshakes per second. From now (no cursor), and, with `--resume`,
-resuming from the start of the log (one post to replay first).
+TCP and websocket handshakes, connection_init and subscribe, until its subscription runs:
+handshakes per second and server CPU per handshake. Resuming from the start of the log (one
+post replayed first; `--compare` runs another version's server the same way first) and from
+now (until READY).
 
     python -m bench fanout [--subscribers 1000 5000 10000 --rate 5 --seconds 20]
-    python -m bench connect-storm [--sockets 2000 --concurrency 200]
+    python -m bench connect-storm [--sockets 2000 10000 --concurrency 200 --compare EXE]
 """
 
 import argparse
@@ -287,43 +288,77 @@ async def fanout(
     )
 
 
-async def connect_storm(sockets: int, concurrency: int, resume: bool) -> None:
+async def storm_row(
+    database_url: str,
+    author: uuid.UUID,
+    tokens: list[str],
+    concurrency: int,
+    *,
+    resume: bool,
+    executable: str | None = None,
+    label: str = "this version",
+) -> dict[str, Any]:
+    async with serving(database_url, executable=executable) as target:
+        connection = await asyncpg.connect(database_url)
+        await connection.execute(
+            "INSERT INTO posts (user_id, content) VALUES ($1, 'post 0')", author
+        )
+        await connection.close()
+        # Resuming from the start of the log replays that one post first: its arrival shows
+        # the subscription runs (also for servers older than READY). From now: until READY.
+        variables = {"after": "0.0"} if resume else {}
+        server = psutil.Process(target.process.pid)
+        server_cpu = cpu_seconds(server)
+        started = time.monotonic()
+        opened = await open_sockets(target, tokens, FEED, variables, 0, concurrency)
+        async with asyncio.timeout(180):
+            await asyncio.gather(*((s.first_next if resume else s.ready).wait() for s in opened))
+        elapsed = time.monotonic() - started
+        used = cpu_seconds(server) - server_cpu
+        for socket in opened:
+            socket.close()
+        return {
+            "server": label,
+            "subscribe": "resume from the log's start" if resume else "from now (until READY)",
+            "sockets": len(tokens),
+            "in_flight": concurrency,
+            "seconds": round(elapsed, 2),
+            "handshakes_per_s": round(len(tokens) / elapsed),
+            "server_cpu_ms_per_handshake": round(
+                (cpu_seconds(server) - server_cpu) / len(tokens) * 1000, 2
+            ),
+        }
+
+
+async def connect_storm(sockets: list[int], concurrency: int, compare: str | None) -> None:
     async with fresh_database() as database_url:
-        author, _, users = await make_users(database_url, sockets)
+        author, _, users = await make_users(database_url, max(sockets))
         settings = Settings(database_url=database_url, redis_url=REDIS_URL)
-        tokens = tokens_for(users, settings)
         rows = []
-        async with serving(database_url) as target:
-            connection = await asyncpg.connect(database_url)
-            await connection.execute(
-                "INSERT INTO posts (user_id, content) VALUES ($1, 'post 0')", author
-            )
-            await connection.close()
-            # Resuming from the start of the log replays that one post before READY.
-            variables = {"after": "0.0"} if resume else {}
-            server = psutil.Process(target.process.pid)
-            server_cpu = cpu_seconds(server)
-            started = time.monotonic()
-            opened = await open_sockets(target, tokens, FEED, variables, 0, concurrency)
-            async with asyncio.timeout(120):
-                await asyncio.gather(*(socket.ready.wait() for socket in opened))
-            elapsed = time.monotonic() - started
-            rows.append(
-                {
-                    "subscribe": "resume from the log's start" if resume else "from now",
-                    "sockets": sockets,
-                    "in_flight": concurrency,
-                    "seconds": round(elapsed, 2),
-                    "handshakes_per_s": round(sockets / elapsed),
-                    "server_cpu_s": round(cpu_seconds(server) - server_cpu, 1),
-                }
-            )
-            for socket in opened:
-                socket.close()
+        for count in sockets:
+            tokens = tokens_for(users[:count], settings)
+            if compare:
+                rows.append(
+                    await storm_row(
+                        database_url,
+                        author,
+                        tokens,
+                        concurrency,
+                        resume=True,
+                        executable=compare,
+                        label=compare_label,
+                    )
+                )
+                print(rows[-1], flush=True)
+            for resume in (True, False):
+                rows.append(
+                    await storm_row(database_url, author, tokens, concurrency, resume=resume)
+                )
+                print(rows[-1], flush=True)
     print(
         results_file.write(
-            "connect_storm_resume" if resume else "connect_storm",
-            "Connect storm: TCP + websocket + connection_init + subscribe until READY",
+            "connect_storm",
+            "Connect storm: TCP + websocket + connection_init + subscribe until live",
             rows,
             {"subscription": "feedEvents, each socket a different account"},
         )
@@ -348,9 +383,12 @@ def main(arguments: list[str]) -> None:
     fan.add_argument("--seconds", type=float, default=20)
     fan.add_argument("--workers", type=int, default=1, help="server worker processes")
     storm = scenarios.add_parser("connect-storm")
-    storm.add_argument("--sockets", type=int, default=2000)
+    storm.add_argument("--sockets", type=int, nargs="+", default=[2000, 10000])
     storm.add_argument("--concurrency", type=int, default=HANDSHAKES_IN_FLIGHT)
-    storm.add_argument("--resume", action="store_true", help="subscribe after the log's start")
+    storm.add_argument(
+        "--compare", help="the `momentum` executable of another version, run first (resuming)"
+    )
+    storm.add_argument("--compare-label", default="other version", help="its name in results")
     options = parser.parse_args(arguments)
     if options.scenario == "fanout":
         asyncio.run(
@@ -365,7 +403,11 @@ def main(arguments: list[str]) -> None:
             )
         )
     else:
-        asyncio.run(connect_storm(options.sockets, options.concurrency, options.resume))
+        asyncio.run(
+            connect_storm(
+                options.sockets, options.concurrency, options.compare, options.compare_label
+            )
+        )
 
 
 if __name__ == "__main__":

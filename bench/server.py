@@ -47,8 +47,11 @@ async def fresh_database() -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def serving(database_url: str, **settings: str) -> AsyncIterator[Target]:
-    """`momentum serve` on the database (and the benchmark Redis) until the block ends."""
+async def serving(
+    database_url: str, *, executable: str | None = None, **settings: str
+) -> AsyncIterator[Target]:
+    """`momentum serve` on the database (and the benchmark Redis) until the block ends; the
+    executable of another installation (an older version) when given."""
     port = 18000 + secrets.randbelow(1000)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOMENTUM_")}
     environment |= {
@@ -62,7 +65,12 @@ async def serving(database_url: str, **settings: str) -> AsyncIterator[Target]:
         "MOMENTUM_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
     } | settings
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("momentum")), "serve", "--port", str(port)],
+        [
+            executable or str(Path(sys.executable).with_name("momentum")),
+            "serve",
+            "--port",
+            str(port),
+        ],
         env=environment,
     )
     address = f"127.0.0.1:{port}"

@@ -42,6 +42,7 @@ class Socket(asyncio.Protocol):
     upgraded: asyncio.Event = field(default_factory=asyncio.Event)
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    first_next: asyncio.Event = field(default_factory=asyncio.Event)  # READY or an event
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     failed: bool = False  # the server refused the subscription or ended it
     _buffer: bytearray = field(default_factory=bytearray)
@@ -116,6 +117,7 @@ class Socket(asyncio.Protocol):
             self.close()
         elif opcode == TEXT:
             if b'"type":"next"' in payload[:200] or b'"type": "next"' in payload[:200]:
+                self.first_next.set()
                 if b'"type":"READY"' in payload[:300]:
                     self.ready.set()
                     return
