@@ -225,6 +225,49 @@ async def test_sockets_are_closed_with_1012_when_the_server_shuts_down(
         assert process.wait(timeout=30) == 0
 
 
+async def test_a_server_shutting_down_while_events_flow_closes_every_socket_without_errors(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    owner, _ = await owner_with_goal(engine, settings)
+    log = tmp_path / "server.log"
+    feed = "subscription { feedEvents { cursor type post { content } } }"
+    with server_process(settings, log) as (address, process):
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(TransportWsClient.connect(address, owner.token))
+                for _ in range(15)
+            ]
+            for client in clients:
+                await client.subscribe(feed)
+                await client.ready()
+            writing = True
+
+            async def write() -> None:
+                number = 0
+                while writing:
+                    await sql(
+                        engine,
+                        "INSERT INTO posts (user_id, content) VALUES (:u, :c)",
+                        u=owner.id,
+                        c=f"post {number}",
+                    )
+                    number += 1
+
+            writer = asyncio.create_task(write())
+            await clients[0].next_data()  # events are flowing
+            process.send_signal(signal.SIGTERM)
+            for client in clients:
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    async with asyncio.timeout(30):
+                        while True:
+                            await client.socket.recv()
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+            writing = False
+            await writer
+        assert process.wait(timeout=30) == 0
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
 async def test_while_redis_is_down_limited_writes_say_so_and_disabled_accounts_still_end(
     engine: AsyncEngine, settings: Settings, tmp_path: Path
 ) -> None:

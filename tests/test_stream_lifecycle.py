@@ -11,8 +11,12 @@ import pytest
 import redis.asyncio as redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Message
+from starlette.websockets import WebSocket, WebSocketState
 
 from gql.realtime.close_codes import CloseCode
+from gql.realtime.shared import Payload
+from gql.realtime.sink import Sink
 from gql.settings import Settings
 from resolvers.tokens import TokenPolicy, issue_access_token
 from subscriptions import metrics
@@ -71,6 +75,21 @@ async def test_a_stream_releases_everything_when_the_client_goes_away(
         assert (await s.payload())["data"]["checkInEvents"]["checkIn"]["mood"] == 2
         assert holdings(live) != baseline
     await released(live, baseline)
+
+
+async def test_a_frame_for_a_socket_that_closed_meanwhile_is_dropped_not_raised() -> None:
+    # The server closed the socket (shutting down, or ending the account's session) while an
+    # event was on its way to the operation: the frame goes nowhere, quietly.
+    async def receive() -> Message:
+        return {"type": "websocket.disconnect", "code": 1012}
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent on a closed socket")
+
+    socket = WebSocket({"type": "websocket"}, receive, send)
+    socket.application_state = WebSocketState.DISCONNECTED
+    sink = Sink("1", "next", None, socket.send_text, is_open=lambda: True)
+    await sink.send(Payload.of({"feedEvents": None}))
 
 
 @pytest.mark.parametrize("transport", list(TRANSPORTS))

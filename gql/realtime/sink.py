@@ -14,6 +14,7 @@ everything goes through the server's send.
 """
 
 import asyncio
+import contextlib
 import json
 import struct
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 from strawberry.asgi import ASGIWebSocketAdapter
 from websockets.protocol import State
 
@@ -101,9 +103,11 @@ class Sink:
         return True
 
     async def send(self, payload: Payload) -> None:
-        """Writes the frame, at once if the transport can take it, else waiting for it."""
+        """Writes the frame, at once if the transport can take it, else waiting for it. A
+        socket closing meanwhile drops the frame: its handler ends the operation."""
         if not self.write_at_once(payload) and self.is_open():
-            await self.send_text(self.frame(payload))
+            with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected):
+                await self.send_text(self.frame(payload))
 
     @classmethod
     def of(
