@@ -10,6 +10,7 @@ SCENARIOS = {
     "realtime-latency": "bench.realtime_latency",
     "leaderboard": "bench.leaderboard",
     "validation": "bench.validation",
+    "reconnect-storm": "bench.reconnect_storm",
 }
 
 if __name__ == "__main__":

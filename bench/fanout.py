@@ -187,11 +187,11 @@ async def fanout_row(
     seconds: float,
     workers: int,
 ) -> dict[str, Any]:
-    settings = {
-        "MOMENTUM_SHARED_EXECUTION": str(shared).lower(),
-        "MOMENTUM_WORKERS": str(workers),
-    }
-    async with serving(database_url, **settings) as target:
+    async with serving(
+        database_url,
+        MOMENTUM_SHARED_EXECUTION=str(shared).lower(),
+        MOMENTUM_WORKERS=str(workers),
+    ) as target:
         server = psutil.Process(target.process.pid)
         await asyncio.sleep(1.0 + workers)  # start-up work (workers, relay election) settles
         rss_before = rss_bytes(server)

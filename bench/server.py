@@ -46,13 +46,21 @@ async def fresh_database() -> AsyncIterator[str]:
         await admin.close()
 
 
+def free_port() -> int:
+    return 18000 + secrets.randbelow(1000)
+
+
 @contextlib.asynccontextmanager
 async def serving(
-    database_url: str, *, executable: str | None = None, **settings: str
+    database_url: str,
+    *,
+    executable: str | None = None,
+    port: int | None = None,
+    **settings: str,
 ) -> AsyncIterator[Target]:
     """`momentum serve` on the database (and the benchmark Redis) until the block ends; the
     executable of another installation (an older version) when given."""
-    port = 18000 + secrets.randbelow(1000)
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOMENTUM_")}
     environment |= {
         "DATABASE_URL": database_url,

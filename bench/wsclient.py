@@ -4,19 +4,23 @@ process can hold 10,000 subscriptions without becoming the bottleneck it measure
 It speaks just enough RFC 6455: the upgrade, masked text frames out, unmasked frames in,
 pong for ping, close. Each socket notes its subscription's READY and counts the other `next`
 frames it receives; sampled sockets also keep (receive time, frame) so a benchmark can
-compute latencies.
+compute latencies, and recording sockets keep each event's cursor and post content (to check
+that nothing was lost or repeated).
 """
 
 import asyncio
 import base64
 import json
 import os
+import re
 import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
+CURSOR = re.compile(rb'"cursor":"([0-9.]+)"')
+CONTENT = re.compile(rb'"content":"([^"]*)"')
 
 
 def frame(opcode: int, payload: bytes) -> bytes:
@@ -37,8 +41,14 @@ class Socket(asyncio.Protocol):
 
     host: str
     keep_frames: bool = False
+    record: bool = False
     nexts: int = 0
     frames: list[tuple[float, bytes]] = field(default_factory=list)
+    contents: list[str] = field(default_factory=list)  # recording: each event's post content
+    cursor: str | None = None  # recording: the newest cursor received (READY's included)
+    resyncs: int = 0  # recording: RESYNC events received
+    close_code: int | None = None
+    close_reason: str = ""
     upgraded: asyncio.Event = field(default_factory=asyncio.Event)
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,8 +90,10 @@ class Socket(asyncio.Protocol):
             if end < 0:
                 return
             status = bytes(self._buffer[: self._buffer.find(b"\r\n")])
-            if b" 101 " not in status:
-                raise ConnectionError(status.decode(errors="replace"))
+            if b" 101 " not in status:  # refused before the upgrade (an HTTP status)
+                self.close_reason = status.decode(errors="replace")
+                self.close()
+                return
             del self._buffer[: end + 4]
             self._upgraded = True
             self.upgraded.set()
@@ -114,10 +126,15 @@ class Socket(asyncio.Protocol):
             assert self._transport is not None
             self._transport.write(frame(PONG, payload))
         elif opcode == CLOSE:
+            if len(payload) >= 2:
+                (self.close_code,) = struct.unpack_from("!H", payload)
+                self.close_reason = payload[2:].decode(errors="replace")
             self.close()
         elif opcode == TEXT:
             if b'"type":"next"' in payload[:200] or b'"type": "next"' in payload[:200]:
                 self.first_next.set()
+                if self.record:
+                    self._record(payload)
                 if b'"type":"READY"' in payload[:300]:
                     self.ready.set()
                     return
@@ -131,6 +148,16 @@ class Socket(asyncio.Protocol):
             elif b'"type":"ping"' in payload:
                 self.send({"type": "pong"})
 
+    def _record(self, payload: bytes) -> None:
+        cursor = CURSOR.search(payload)
+        if cursor is not None:
+            self.cursor = cursor.group(1).decode()
+        if b'"type":"RESYNC"' in payload[:300]:
+            self.resyncs += 1
+        content = CONTENT.search(payload)
+        if content is not None:
+            self.contents.append(content.group(1).decode())
+
 
 async def subscribe(
     host: str,
@@ -140,16 +167,28 @@ async def subscribe(
     variables: dict[str, Any] | None = None,
     *,
     keep_frames: bool = False,
+    record: bool = False,
 ) -> Socket:
-    """A socket that has been acknowledged and has sent its subscription."""
+    """A socket that has been acknowledged and has sent its subscription; ConnectionError
+    when the server closes it before the acknowledgement (`close_code` says why)."""
     loop = asyncio.get_running_loop()
     _, socket = await loop.create_connection(
-        lambda: Socket(f"{host}:{port}", keep_frames), host, port
+        lambda: Socket(f"{host}:{port}", keep_frames, record), host, port
     )
-    await socket.upgraded.wait()
-    socket.send({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    await socket.acked.wait()
+    if await unless_closed(socket, socket.upgraded):
+        socket.send({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    if not await unless_closed(socket, socket.acked):
+        raise ConnectionError(f"closed before connection_ack: {socket.close_code}")
     socket.send(
         {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
     )
     return socket
+
+
+async def unless_closed(socket: Socket, event: asyncio.Event) -> bool:
+    """Waits for the event unless the connection closes first; whether the event came."""
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(socket.closed.wait())]
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    return event.is_set()
