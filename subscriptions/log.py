@@ -15,6 +15,10 @@ from subscriptions.capture import REALTIME_TABLES
 # of this database can still add a row before them, so what is read once never changes
 # behind the reader.
 SETTLED = "xid < realtime_horizon()"
+COLUMNS = (
+    "xid::text::bigint AS xid, id, table_name, operation, row_id, keys::text AS keys, changed, "
+    "created_at"
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -128,9 +132,18 @@ async def read_after(
         arguments.append(list(tables))
         where += f" AND table_name = ANY(${len(arguments)})"
     rows = await connection.fetch(
-        "SELECT xid::text::bigint AS xid, id, table_name, operation, row_id, keys::text AS keys, "
-        f"changed, created_at FROM realtime_events WHERE {where} ORDER BY xid, id LIMIT $3",
+        f"SELECT {COLUMNS} FROM realtime_events WHERE {where} ORDER BY xid, id LIMIT $3",
         *arguments,
+    )
+    return [_event(row) for row in rows]
+
+
+async def newest(connection: asyncpg.Connection, *, limit: int) -> list[LogEvent]:
+    """The newest settled events (all topics), in log order."""
+    rows = await connection.fetch(
+        f"SELECT * FROM (SELECT {COLUMNS} FROM realtime_events WHERE {SETTLED} "
+        "ORDER BY xid DESC, id DESC LIMIT $1) newest ORDER BY xid, id",
+        limit,
     )
     return [_event(row) for row in rows]
 

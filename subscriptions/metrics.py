@@ -14,6 +14,9 @@ SUBSCRIBER_OVERFLOWS = Counter(
     "momentum_subscriber_overflows_total", "Subscriber queues that overflowed (then resynced)"
 )
 CATCH_UPS = Counter("momentum_catch_ups_total", "Catch-ups from the event log after a gap")
+LOG_READS = Counter(
+    "momentum_log_reads_total", "Reads of the event log for replays (shared through the window)"
+)
 REPLAY_RESYNCS = Counter(
     "momentum_replay_resyncs_total", "Replays over the limit answered with RESYNC instead"
 )

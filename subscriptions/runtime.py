@@ -1,6 +1,6 @@
 """The realtime runtime of one instance, without GraphQL: the supervised Redis connection,
-the hub, the log reader pool, event rows read once, live leaderboards, account guards, and
-the relay candidate."""
+the hub, the log reader pool and the window of recent events replays share, event rows read
+once, live leaderboards, account guards, and the relay candidate."""
 
 import asyncio
 import contextlib
@@ -17,6 +17,7 @@ from subscriptions.leaderboards import Boards
 from subscriptions.redis_backend import SupervisedRedisBackend
 from subscriptions.relay import Relay, RelayOptions
 from subscriptions.rows import EventRows
+from subscriptions.window import LogWindow
 
 LOG_READERS = 5  # connections of the pool that reads the event log
 
@@ -61,6 +62,7 @@ class Runtime:
         self.pool: asyncpg.Pool = await asyncpg.create_pool(
             asyncpg_dsn(self.options.database_url), min_size=0, max_size=LOG_READERS
         )
+        self.window = LogWindow(self.pool)
         await self.hub.start()
         self.accounts = AccountGuards(self.hub, self.pool)
         self.accounts.start()

@@ -1,5 +1,6 @@
 """A subscription is live when it says so: after its READY, every change committed reaches
-it, even when many sockets subscribe at once and no client passed a cursor."""
+it, even when many sockets subscribe at once and no client passed a cursor; sockets resuming
+at once get exactly what they missed, from shared reads of the log."""
 
 import asyncio
 import contextlib
@@ -11,9 +12,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
+from subscriptions import metrics
 from tests.factories import make_post
-from tests.graphql import people, sql
-from tests.live import CHECK_IN_EVENTS, TransportWsClient, insert_check_in, live_server
+from tests.graphql import Person, people, sql
+from tests.live import (
+    CHECK_IN_EVENTS,
+    TransportWsClient,
+    insert_check_in,
+    live_server,
+    log_head,
+    metric_total,
+)
 
 SOCKETS = 60
 ACTIVITY = """subscription($post: ID!) {
@@ -61,9 +70,9 @@ async def test_sockets_subscribing_together_to_one_post_all_get_what_follows_the
         )
 
 
-async def test_sockets_subscribing_together_to_their_own_topics_all_get_what_follows_their_ready(
-    address: str, engine: AsyncEngine, settings: Settings
-) -> None:
+async def owners_with_goals(
+    engine: AsyncEngine, settings: Settings
+) -> tuple[list[Person], list[uuid.UUID]]:
     owners = await people(engine, settings, SOCKETS)
     goals: list[uuid.UUID] = []
     async with engine.begin() as db:
@@ -77,6 +86,18 @@ async def test_sockets_subscribing_together_to_their_own_topics_all_get_what_fol
                     {"u": owner.id},
                 )
             )
+    return owners, goals
+
+
+async def mood(client: TransportWsClient) -> int:
+    value: int = (await client.next_data())["checkInEvents"]["checkIn"]["mood"]
+    return value
+
+
+async def test_sockets_subscribing_together_to_their_own_topics_all_get_what_follows_their_ready(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owners, goals = await owners_with_goals(engine, settings)
     async with contextlib.AsyncExitStack() as stack:
         clients = await asyncio.gather(
             *(
@@ -90,9 +111,32 @@ async def test_sockets_subscribing_together_to_their_own_topics_all_get_what_fol
         async with engine.begin() as db:
             for owner, goal in zip(owners, goals, strict=True):
                 await insert_check_in(db, owner, goal, mood=3)
-
-        async def mood(client: TransportWsClient) -> int:
-            value: int = (await client.next_data())["checkInEvents"]["checkIn"]["mood"]
-            return value
-
         assert await asyncio.gather(*(mood(client) for client in clients)) == [3] * SOCKETS
+
+
+async def test_sockets_resuming_together_share_their_reads_of_the_log(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    owners, goals = await owners_with_goals(engine, settings)
+    before = await log_head(engine)
+    async with engine.begin() as db:
+        for owner, goal in zip(owners, goals, strict=True):
+            await insert_check_in(db, owner, goal, mood=2)
+    reads = metric_total(metrics.LOG_READS)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = await asyncio.gather(
+            *(
+                stack.enter_async_context(TransportWsClient.connect(address, o.token))
+                for o in owners
+            )
+        )
+        for client, goal in zip(clients, goals, strict=True):
+            await client.subscribe(CHECK_IN_EVENTS, {"goal": str(goal), "after": before})
+        # Each gets its own missed check-in, then READY, then what follows: exactly once.
+        assert await asyncio.gather(*(mood(client) for client in clients)) == [2] * SOCKETS
+        async with engine.begin() as db:
+            for owner, goal in zip(owners, goals, strict=True):
+                await insert_check_in(db, owner, goal, mood=3)
+        assert await asyncio.gather(*(mood(client) for client in clients)) == [3] * SOCKETS
+    # 60 replays, at most a first read of the log's tail and one read further.
+    assert metric_total(metrics.LOG_READS) - reads <= 2

@@ -59,6 +59,7 @@ async def context_changes(
     try:
         async for item in stream.events(
             hub=realtime.hub,
+            window=realtime.window,
             pool=realtime.pool,
             topics=frozenset(topics),
             tables=frozenset(tables),
