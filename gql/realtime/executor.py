@@ -64,7 +64,7 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         if self._shared_event is None or not isinstance(self.context_value, Context):
             return super().execute_operation(serially)
-        return self._execute_shared()
+        return self._shared(self.root_value, self._shared_event)
 
     @classmethod
     def for_subscription(
@@ -98,9 +98,13 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
         return self._per_viewer
 
     async def execute_event(self, payload: Any) -> ExecutionResult:
-        result: ExecutionResult = await self.build_per_event_executor(payload).execute_operation(
-            None
-        )
+        """The event's result: the shared one when the event is shareable (looked up before
+        any executor is built for it)."""
+        event = event_key(payload)
+        if event is not None and isinstance(self.context_value, Context):
+            return await self._shared(payload, event)
+        outcome = self.build_per_event_executor(payload).execute_operation(None)
+        result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
         return result
 
     def _describe_operation(self) -> Hashable:
@@ -109,13 +113,13 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
         variables = json.dumps(self.variable_values, sort_keys=True, default=str)
         return source, name, variables
 
-    async def _execute_shared(self) -> ExecutionResult:
+    async def _shared(self, payload: Any, event: Hashable) -> ExecutionResult:
         context: Context = self.context_value
         realtime = context.realtime
         viewer = context.viewer_id if self.per_viewer else None
 
         async def execute() -> ExecutionResult:
-            executor = self.build_per_event_executor(self.root_value)
+            executor = self.build_per_event_executor(payload)
             executor._shared_event = None
             executor.context_value = event_context(context)
             outcome = executor.execute_operation(None)
@@ -124,8 +128,7 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
                 realtime.frames.share(result.data)
             return result
 
-        key = (self.operation_key, self._shared_event, viewer)
-        return await realtime.shared.result(key, execute)
+        return await realtime.shared.result((self.operation_key, event, viewer), execute)
 
 
 Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])

@@ -3,6 +3,7 @@
 import enum
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from functools import partial
 
 import strawberry
@@ -39,9 +40,18 @@ class PostActivityEvent:
     comments_count: int | None
 
 
-async def _read_post(context: Context, post_id: uuid.UUID) -> social_service.PostState | None:
+@dataclass(frozen=True)
+class _ReadPost:
+    """A post as an event read it, with its GraphQL view (made once for all subscribers)."""
+
+    state: social_service.PostState
+    view: Post
+
+
+async def _read_post(context: Context, post_id: uuid.UUID) -> _ReadPost | None:
     async with context.sessionmaker() as session:
-        return await social_service.post_state(session=session, post_id=post_id)
+        state = await social_service.post_state(session=session, post_id=post_id)
+    return _ReadPost(state, Post.from_model(state.post)) if state is not None else None
 
 
 async def _read_comment(context: Context, event: LogEvent) -> social_models.Comment | None:
@@ -130,7 +140,7 @@ async def _activity(
             yield _post_gone(item.cursor)
             return
         rows = context.realtime.rows
-        state = await rows.load(item, partial(_read_post, context, post.id), what="post")
+        read = await rows.load(item, partial(_read_post, context, post.id), what="post")
         comment = None
         change = ChangeType(item.operation)
         if kind is ActivityKind.COMMENT and item.operation != "DELETE":
@@ -143,8 +153,8 @@ async def _activity(
             kind=kind,
             comment_id=strawberry.ID(str(item.row_id)) if kind is ActivityKind.COMMENT else None,
             comment=Comment.from_model(comment) if comment is not None else None,
-            likes_count=state.post.likes_count if state is not None else None,
-            comments_count=state.post.comments_count if state is not None else None,
+            likes_count=read.state.post.likes_count if read is not None else None,
+            comments_count=read.state.post.comments_count if read is not None else None,
         )
 
 
@@ -243,12 +253,12 @@ async def _feed_event(
                 cursor=str(item.cursor), type=ChangeType.DELETED, post_id=post_id, post=None
             )
         return None
-    state = await context.realtime.rows.load(
+    read: _ReadPost | None = await context.realtime.rows.load(
         item, partial(_read_post, context, item.row_id), what="post"
     )
-    if state is None:
+    if read is None:
         return None
-    post = state.post
+    state, post = read.state, read.state.post
     in_feed = audience.in_feed(author, following_only=following_only)
     sees = audience.sees(
         author_id=author,
@@ -261,7 +271,7 @@ async def _feed_event(
             cursor=str(item.cursor),
             type=ChangeType(item.operation),
             post_id=post_id,
-            post=Post.from_model(post),
+            post=read.view,
         )
     saw = item.operation == "UPDATE" and audience.sees(
         author_id=author,
