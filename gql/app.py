@@ -23,6 +23,7 @@ from gql.body_limit import BodyLimit
 from gql.context import Context, build_context
 from gql.health import healthz, metrics_endpoint, readyz_endpoint
 from gql.instrumentation import SocketCounter
+from gql.realtime.admission import Refused
 from gql.realtime.close_codes import CloseCode
 from gql.realtime.connection_limits import TooManyConnections
 from gql.realtime.sse import sse_endpoint
@@ -121,10 +122,17 @@ class GraphQLApp(GraphQL[Context, None]):
         return body
 
     async def accept_socket(self, context: Context) -> Refusal | None:
-        """Authenticates a socket from its connection_init payload
-        (`{"authorization": "Bearer ..."}`). A signed-in socket takes its place in the
-        account's connection limit and gets its account guard before the account is read, so
-        a disable landing at any moment after this read still ends it."""
+        """Admits a socket's handshake (admission.py) and authenticates it from its
+        connection_init payload (`{"authorization": "Bearer ..."}`). A signed-in socket takes
+        its place in the account's connection limit and gets its account guard before the
+        account is read, so a disable landing at any moment after this read still ends it."""
+        held = SOCKET.get()
+        assert held is not None, "accept_socket runs inside socket_scope"
+        try:
+            context.admission = await self._realtime.admission.enter()
+        except Refused as busy:
+            return CloseCode.TRY_AGAIN_LATER, str(busy)
+        held.callback(context.admitted)
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
         context.authenticate_with(authorization if isinstance(authorization, str) else None)
@@ -132,8 +140,6 @@ class GraphQLApp(GraphQL[Context, None]):
             return CloseCode.FORBIDDEN, "Forbidden"
         if context.viewer_id is None or context.token_expires_at is None:
             return None
-        held = SOCKET.get()
-        assert held is not None, "accept_socket runs inside socket_scope"
         try:
             held.enter_context(self._realtime.connections.user(context.viewer_id))
         except TooManyConnections as refused:

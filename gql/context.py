@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from gql.loaders import Loaders
+from gql.realtime.admission import Slot
 from gql.realtime.state import Realtime
 from models.users import User
 from resolvers import admin as admin_service
@@ -39,6 +40,7 @@ class Context:
     shows_outbound_mail: bool = False  # outside production, queued emails go to the log
     token_expires_at: datetime | None = None
     session_events: "asyncio.Queue[str]" = field(default_factory=asyncio.Queue, repr=False)
+    admission: Slot | None = field(default=None, repr=False)  # until the first READY
     _staff_role: str | None = field(default=None, repr=False)
     _staff_role_known: bool = field(default=False, repr=False)
 
@@ -55,6 +57,13 @@ class Context:
     @property
     def user_agent(self) -> str | None:
         return self.request.headers.get("user-agent")
+
+    def admitted(self) -> None:
+        """A subscription of this connection is live: its handshake's admission slot is free
+        for the next one."""
+        if self.admission is not None:
+            self.admission.release()
+            self.admission = None
 
     def require_viewer(self) -> User:
         """The signed-in user, or UNAUTHENTICATED."""

@@ -6,7 +6,12 @@ from starlette.types import Receive, Scope, Send
 
 from gql.realtime.close_codes import CloseCode
 
-CODES_BY_STATUS = {401: "UNAUTHENTICATED", 404: "NOT_FOUND", 429: "RATE_LIMITED"}
+CODES_BY_STATUS = {
+    401: "UNAUTHENTICATED",
+    404: "NOT_FOUND",
+    429: "RATE_LIMITED",
+    503: "SERVICE_UNAVAILABLE",
+}
 
 
 def error_response(

@@ -119,6 +119,15 @@ class Settings(BaseSettings):
     max_connections_per_address: int = Field(
         default=256, ge=1, le=1_000_000, description="sockets and SSE streams per client address"
     )
+    handshakes_in_flight: int = Field(
+        default=128, ge=1, le=100_000, description="sockets and SSE streams setting up at once"
+    )
+    handshake_queue: int = Field(
+        default=4096, ge=0, le=1_000_000, description="handshakes that may wait for a slot"
+    )
+    handshake_wait_seconds: float = Field(
+        default=15, gt=0, le=300, description="longest wait for a slot before 1013 / 503"
+    )
     ws_init_timeout_seconds: float = Field(
         default=10, gt=0, le=300, description="time a new socket has to send connection_init"
     )

@@ -1,6 +1,7 @@
 """The rules every socket is held to, whichever protocol it speaks: one connection_init,
 sent in time, authenticating the socket for good; a bounded number of connections per
-account and per client address (SSE streams included)."""
+account and per client address (SSE streams included); a bounded number of handshakes at
+once, the next ones waiting their turn or told to try again later."""
 
 import asyncio
 import json
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from tests.graphql import person
-from tests.live import WAIT_SECONDS, Live, serving
+from tests.live import CHECK_IN_EVENTS, WAIT_SECONDS, Live, owner_with_goal, serving, until
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
 
@@ -39,9 +40,13 @@ def connect(address: str, protocol: str) -> Any:
     )
 
 
-async def init(socket: Any, token: str | None) -> dict[str, Any]:
+async def send_init(socket: Any, token: str | None) -> None:
     payload = {"authorization": f"Bearer {token}"} if token else {}
     await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+
+
+async def init(socket: Any, token: str | None) -> dict[str, Any]:
+    await send_init(socket, token)
     reply: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), WAIT_SECONDS))
     return reply
 
@@ -133,3 +138,63 @@ async def test_an_address_holds_at_most_the_configured_number_of_connections(
     finally:
         for socket, _ in zip(sockets, opened, strict=True):
             await socket.__aexit__(None, None, None)
+
+
+def subscribe_message(protocol: str, query: str, variables: dict[str, Any]) -> str:
+    kind = "subscribe" if protocol == "graphql-transport-ws" else "start"
+    payload = {"query": query, "variables": variables}
+    return json.dumps({"id": "1", "type": kind, "payload": payload})
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_handshakes_beyond_capacity_wait_their_turn_and_beyond_the_queue_try_again_later(
+    engine: AsyncEngine, settings: Settings, protocol: str
+) -> None:
+    owner, goal = await owner_with_goal(engine, settings)
+    narrow = settings.model_copy(update={"handshakes_in_flight": 1, "handshake_queue": 1})
+    async with (
+        serving(narrow) as live,
+        connect(live.address, protocol) as first,
+        connect(live.address, protocol) as second,
+        connect(live.address, protocol) as third,
+    ):
+        # Admitted, and holding the only slot until a subscription of it is live.
+        assert (await init(first, owner.token))["type"] == "connection_ack"
+        await send_init(second, owner.token)
+        await until(lambda: live.realtime.admission.waiting == 1, "the second one waiting")
+        await send_init(third, owner.token)
+        code, reason = await closed_with(third)
+        assert code == CloseCode.TRY_AGAIN_LATER
+        assert "try again in" in reason
+        await first.send(subscribe_message(protocol, CHECK_IN_EVENTS, {"goal": str(goal)}))
+        reply = json.loads(await asyncio.wait_for(second.recv(), WAIT_SECONDS))
+        assert reply["type"] == "connection_ack"
+
+
+async def test_a_handshake_that_waits_too_long_is_refused_with_a_retry_hint(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    async with engine.begin() as db:
+        owner = await person(db, settings)
+    narrow = settings.model_copy(
+        update={"handshakes_in_flight": 1, "handshake_queue": 10, "handshake_wait_seconds": 0.3}
+    )
+    async with serving(narrow) as live:
+        async with connect(live.address, "graphql-transport-ws") as first:
+            assert (await init(first, owner.token))["type"] == "connection_ack"
+            async with connect(live.address, "graphql-transport-ws") as second:
+                await send_init(second, owner.token)
+                code, _ = await closed_with(second)
+            assert code == CloseCode.TRY_AGAIN_LATER
+            async with httpx.AsyncClient(base_url=f"http://{live.address}") as http:
+                refused = await http.post(
+                    "/graphql/stream",
+                    json={"query": "subscription { sessionEvents { type } }"},
+                    headers={"authorization": f"Bearer {owner.token}"},
+                )
+            assert refused.status_code == 503
+            assert int(refused.headers["retry-after"]) >= 1
+            assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        # The first socket's end gave its slot back.
+        async with connect(live.address, "graphql-transport-ws") as again:
+            assert (await init(again, owner.token))["type"] == "connection_ack"

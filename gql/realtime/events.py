@@ -12,7 +12,7 @@ from gql.context import Context, Info
 from resolvers.errors import BadUserInput
 from subscriptions import metrics, stream
 from subscriptions.log import Cursor, LogEvent
-from subscriptions.stream import Signal
+from subscriptions.stream import Ready, Signal
 
 Row = TypeVar("Row", bound=Any)
 
@@ -66,6 +66,8 @@ async def context_changes(
             after=parse_cursor(after),
             max_replay=realtime.settings.max_replay_events,
         ):
+            if isinstance(item, Ready):
+                context.admitted()
             metrics.DELIVERIES.labels(field).inc()
             yield item
     finally:

@@ -210,6 +210,7 @@ async def run_in_group(
     ) as member:
         if member is None:
             return None
+        info.context.admitted()
         resume_after: str = await member.deliver()
         return resume_after
 

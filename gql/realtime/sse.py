@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
 from gql.context import Context
+from gql.realtime.admission import Refused
 from gql.realtime.close_codes import CloseCode
 from gql.realtime.connection_limits import TooManyConnections
 from gql.realtime.endings import end_connection
@@ -134,6 +135,8 @@ def sse_endpoint(
                 ending.set_result((code, reason))
 
         try:
+            context.admission = await realtime.admission.enter()
+            held.callback(context.admitted)
             held.enter_context(realtime.connections.address(context.client_ip))
             if context.viewer_id is not None and context.token_expires_at is not None:
                 held.enter_context(realtime.connections.user(context.viewer_id))
@@ -151,6 +154,9 @@ def sse_endpoint(
         except TooManyConnections as refused:
             await held.aclose()
             return error_response(429, refused.message)
+        except Refused as busy:
+            await held.aclose()
+            return error_response(503, str(busy), headers={"Retry-After": str(busy.retry_after)})
         except BaseException:
             await held.aclose()
             raise

@@ -1,9 +1,11 @@
 """The realtime state of one instance: the GraphQL-free runtime, and what the GraphQL side
-adds to it (shared event results and frames, subscription groups, connection limits)."""
+adds to it (shared event results and frames, subscription groups, admission of handshakes,
+connection limits)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gql.loaders import SharedLoaders
+from gql.realtime.admission import Admission
 from gql.realtime.connection_limits import ConnectionLimits
 from gql.realtime.groups import Groups
 from gql.realtime.shared import Frames, SharedExecutions
@@ -31,6 +33,11 @@ class Realtime(Runtime):
         self.shared = SharedExecutions()
         self.frames = Frames()
         self.groups = Groups()
+        self.admission = Admission(
+            in_flight=settings.handshakes_in_flight,
+            queue=settings.handshake_queue,
+            wait_seconds=settings.handshake_wait_seconds,
+        )
         self.connections = ConnectionLimits(
             per_user=settings.max_connections_per_user,
             per_address=settings.max_connections_per_address,
