@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         default=256, ge=1, le=1_000_000, description="sockets and SSE streams per client address"
     )
     handshakes_in_flight: int = Field(
-        default=128, ge=1, le=100_000, description="sockets and SSE streams setting up at once"
+        default=1024, ge=1, le=100_000, description="sockets and SSE streams setting up at once"
     )
     handshake_queue: int = Field(
         default=4096, ge=0, le=1_000_000, description="handshakes that may wait for a slot"
