@@ -148,7 +148,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         options: dict[str, Any] = {
             "host": host,
             "port": port,
-            "ws": "websockets-sansio",
+            "ws": settings.ws,
             "ws_per_message_deflate": False,
             "ws_max_size": settings.max_body_bytes,
             "log_level": settings.log_level,

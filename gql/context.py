@@ -39,7 +39,7 @@ class Context:
     connection_authenticated: bool = False
     shows_outbound_mail: bool = False  # outside production, queued emails go to the log
     token_expires_at: datetime | None = None
-    session_events: "asyncio.Queue[str]" = field(default_factory=asyncio.Queue, repr=False)
+    _session_events: "asyncio.Queue[str] | None" = field(default=None, repr=False)
     admission: Slot | None = field(default=None, repr=False)  # until the first READY
     _staff_role: str | None = field(default=None, repr=False)
     _staff_role_known: bool = field(default=False, repr=False)
@@ -57,6 +57,19 @@ class Context:
     @property
     def user_agent(self) -> str | None:
         return self.request.headers.get("user-agent")
+
+    @property
+    def session_events(self) -> "asyncio.Queue[str]":
+        """Session-level notices for this connection's sessionEvents subscriptions (made on
+        first use: most connections never subscribe to them)."""
+        if self._session_events is None:
+            self._session_events = asyncio.Queue()
+        return self._session_events
+
+    @property
+    def hears_session_events(self) -> bool:
+        """Whether a sessionEvents subscription of this connection takes notices."""
+        return self._session_events is not None
 
     def admitted(self) -> None:
         """A subscription of this connection is live: its handshake's admission slot is free

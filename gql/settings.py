@@ -3,7 +3,7 @@
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     )
     handshake_wait_seconds: float = Field(
         default=15, gt=0, le=300, description="longest wait for a slot before 1013 / 503"
+    )
+    ws: Literal["websockets-sansio", "websockets", "wsproto"] = Field(
+        default="websockets-sansio",
+        description="uvicorn's websocket implementation (frames are written directly only "
+        "with websockets-sansio; bench/results/websocket_implementations.md compares them)",
     )
     ws_init_timeout_seconds: float = Field(
         default=10, gt=0, le=300, description="time a new socket has to send connection_init"

@@ -15,7 +15,7 @@ its batch's position read by then (same connection, in order), so it is not afte
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,24 +49,40 @@ class Listener(Protocol):
 
 @dataclass(eq=False)
 class Subscriber:
-    """One local subscriber: its topics, its bounded queue of events (or GAP), and where it
-    starts (None: the hub did not know; ask the log)."""
+    """One local subscriber: its topics, its bounded mailbox of events (or GAP), and where it
+    starts (None: the hub did not know; ask the log). The mailbox is made on the first
+    message: an idle subscriber holds no queue."""
 
     topics: frozenset[str]
-    queue: asyncio.Queue[Message]
+    limit: int
     start: Cursor | None = field(default=None)
+    _messages: deque[Message] | None = field(default=None, repr=False)
+    _waiter: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def offer(self, message: Message) -> None:
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
+        if self._messages is None:
+            self._messages = deque()
+        elif len(self._messages) >= self.limit:
             metrics.SUBSCRIBER_OVERFLOWS.inc()
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(GAP)
+            self._messages.clear()
+            message = GAP
+        self._messages.append(message)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    @property
+    def waiting(self) -> int:
+        """Messages not taken yet."""
+        return len(self._messages) if self._messages else 0
 
     async def get(self) -> Message:
-        return await self.queue.get()
+        while not self._messages:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._messages.popleft()
 
 
 @dataclass(eq=False)
@@ -114,8 +130,8 @@ class Hub:
 
     @asynccontextmanager
     async def subscribe(self, topics: frozenset[str]) -> AsyncIterator[Subscriber]:
-        """A bounded queue of the topics' events for a task to read, from `start` on."""
-        subscriber = Subscriber(topics, asyncio.Queue(maxsize=self._queue_size))
+        """A bounded mailbox of the topics' events for a task to read, from `start` on."""
+        subscriber = Subscriber(topics, self._queue_size)
         async with self.listen(topics, subscriber) as start:
             subscriber.start = start
             yield subscriber

@@ -165,8 +165,8 @@ async def test_a_malformed_cursor_and_someone_elses_goal_are_refused(
     assert not_mine["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
-def test_a_subscriber_that_stops_reading_holds_a_bounded_queue_then_catches_up() -> None:
-    subscriber = Subscriber(frozenset({"t"}), asyncio.Queue(maxsize=5))
+async def test_a_subscriber_that_stops_reading_holds_a_bounded_queue_then_catches_up() -> None:
+    subscriber = Subscriber(frozenset({"t"}), limit=5)
     for number in range(1000):
         subscriber.offer(
             event_log.LogEvent(
@@ -177,8 +177,8 @@ def test_a_subscriber_that_stops_reading_holds_a_bounded_queue_then_catches_up()
                 keys={},
             )
         )
-        assert subscriber.queue.qsize() <= 5
-    drained = [subscriber.queue.get_nowait() for _ in range(subscriber.queue.qsize())]
+        assert subscriber.waiting <= 5
+    drained = [await subscriber.get() for _ in range(subscriber.waiting)]
     assert GAP in drained  # the stream reacts to GAP by catching up from the event log
 
 

@@ -1,6 +1,6 @@
 """How a guarded connection ends when its account guard says so: a disabled account's
-sessionEvents subscription gets FORCE_LOGOUT first (up to NOTICE_SECONDS to deliver it), then
-the transport closes with the reason's close code."""
+sessionEvents subscription, if the connection has one, gets FORCE_LOGOUT first (up to
+NOTICE_SECONDS to deliver it), then the transport closes with the reason's close code."""
 
 import asyncio
 import contextlib
@@ -32,7 +32,7 @@ def end_connection(
 async def _end(
     context: Context, reason: Ending, close: Callable[[CloseCode, str], Awaitable[None]]
 ) -> None:
-    if reason is Ending.ACCOUNT_DISABLED:
+    if reason is Ending.ACCOUNT_DISABLED and context.hears_session_events:
         context.session_events.put_nowait(FORCE_LOGOUT)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(NOTICE_SECONDS):

@@ -24,7 +24,7 @@ from typing import Any
 
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 from strawberry.asgi import ASGIWebSocketAdapter
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 
 from gql.instrumentation import TRANSPORT_SEND
 from gql.realtime.shared import Payload
@@ -45,7 +45,7 @@ class FrameWriter:
         if (
             isinstance(getattr(protocol, "writable", None), asyncio.Event)
             and isinstance(getattr(protocol, "transport", None), asyncio.Transport)
-            and getattr(getattr(protocol, "conn", None), "state", None) is not None
+            and isinstance(getattr(protocol, "conn", None), Protocol)
         ):
             return cls(protocol)
         return None
