@@ -115,6 +115,36 @@ async def test_subscribers_with_the_same_operation_share_one_execution(
     assert counter(metrics.EVENT_REUSES) - reuses == 8
 
 
+async def test_subscribers_resuming_from_different_cursors_share_one_execution(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    author, post = await public_post(engine, settings)
+    async with engine.begin() as db:
+        viewers = [await person(db, settings) for _ in range(5)]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for number, viewer in enumerate(viewers):
+            client = await stack.enter_async_context(
+                TransportWsClient.connect(address, viewer.token)
+            )
+            clients.append(client)
+            # Each resumes after a different cursor: the one after the previous comment.
+            await client.subscribe(ACTIVITY, {**post, "after": await log_head(engine)})
+            await client.ready()
+            await comment(engine, post, author, f"comment {number}")
+        for number, client in enumerate(clients):
+            for later in range(number, len(clients)):
+                assert (await comment_event(client))["comment"]["content"] == f"comment {later}"
+        executions = counter(metrics.EVENT_EXECUTIONS)
+
+        await comment(engine, post, author, "for everyone")
+        events = [await comment_event(client) for client in clients]
+
+    assert all(event == events[0] for event in events)
+    # The cursor only picks where each stream starts: two events, each executed once.
+    assert counter(metrics.EVENT_EXECUTIONS) - executions == 2
+
+
 async def test_viewer_specific_fields_stay_each_viewers_own(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:

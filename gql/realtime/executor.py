@@ -4,9 +4,11 @@ per subscriber (the results and frames are kept in shared.py, written through si
 Every subscriber keeps its own event stream (its authorization, filters and cursor), but the
 values those streams yield for one logged event are the same for everyone who may see it:
 an event object with a `cursor` and a `type` (CREATED, UPDATED, DELETED, RESYNC) is fully
-determined by them. So the selection set is executed once per (event, operation text,
-variables), and every subscriber with the same operation gets the same result object, which
-is serialized once (`Frames`) and framed per socket by string concatenation.
+determined by them. So the selection set is executed once per (event, operation text, the
+variables the selection set reads: sharing.py), and every subscriber with the same operation
+gets the same result object, which is serialized once (`Frames`) and framed per socket by
+string concatenation. Nothing is built or held per subscriber for this: an executor is made
+only by whoever executes an event first.
 
 Who shares an execution is declared (sharing.py): an operation that selects a per-viewer
 field is shared only between sockets of the same viewer. Shared executions use fresh
@@ -17,17 +19,17 @@ import asyncio
 import dataclasses
 import functools
 import json
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, TypeVar, cast
 
-from graphql import DocumentNode, ExecutionResult
+from graphql import DocumentNode, ExecutionResult, GraphQLError
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.context import Context, Info
 from gql.loaders import Loaders
 from gql.realtime.shared import Payload, payload_of
-from gql.realtime.sharing import per_viewer
+from gql.realtime.sharing import Sharing, sharing_of
 from gql.realtime.sink import CURRENT_SINK, Sink
 from subscriptions import log as event_log
 
@@ -47,15 +49,12 @@ def event_key(payload: object) -> Hashable | None:
 
 
 class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, executing shareable subscription events once."""
+    """graphql-core's executor, executing shareable subscription events once (for the events
+    Strawberry executes itself: SSE, and what the direct path hands back)."""
 
     _shared_event: Hashable | None = None
-    _operation_key: Hashable | None = None
-    _per_viewer: bool | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
-        self._operation_key = self.operation_key
-        self._per_viewer = self.per_viewer
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, FanoutExecutor)
         executor._shared_event = event_key(payload)
@@ -64,71 +63,61 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         if self._shared_event is None or not isinstance(self.context_value, Context):
             return super().execute_operation(serially)
-        return self._shared(self.root_value, self._shared_event)
+        context: Context = self.context_value
+        fragments = {name: details.definition for name, details in self.fragments.items()}
+        sharing = sharing_of(self.schema, self.operation, fragments)
+        key = sharing.key(self.variable_values.coerced, self._shared_event, context.viewer_id)
+        return shared_result(
+            context, key, lambda: execute_alone(self, self.root_value, event_context(context))
+        )
 
     @classmethod
-    def for_subscription(
-        cls, info: Info, sink: "Sink", *, context: Context | None = None
-    ) -> "FanoutExecutor | None":
-        """An executor of a subscription's operation (built once per subscription), for the
-        socket's context or the one given."""
+    def for_subscription(cls, info: Info, sink: Sink, context: Context) -> "FanoutExecutor | None":
+        """An executor of a subscription's operation with the socket's variables, in the
+        context given (None: the variables do not fit the operation)."""
         raw = info._raw_info
         document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
         built = cls.build(
             raw.schema,
             document,
-            context_value=context or info.context,
+            context_value=context,
             raw_variable_values=sink.variables,
             is_awaitable=cast(Any, optimized_is_awaitable),
         )
         return built if isinstance(built, FanoutExecutor) else None
 
-    @property
-    def operation_key(self) -> Hashable:
-        if self._operation_key is None:
-            self._operation_key = self._describe_operation()
-        return self._operation_key
 
-    @property
-    def per_viewer(self) -> bool:
-        """Whether the operation selects a field declared per viewer."""
-        if self._per_viewer is None:
-            fragments = {name: details.definition for name, details in self.fragments.items()}
-            self._per_viewer = per_viewer(self.schema, self.operation, fragments)
-        return self._per_viewer
+async def execute_alone(
+    executor: FanoutExecutor, payload: Any, context: Context
+) -> ExecutionResult:
+    """The operation executed for one event value in the context, unshared."""
+    per_event = executor.build_per_event_executor(payload)
+    per_event._shared_event = None
+    per_event.context_value = context
+    outcome = per_event.execute_operation(None)
+    result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
+    return result
 
-    async def execute_event(self, payload: Any) -> ExecutionResult:
-        """The event's result: the shared one when the event is shareable (looked up before
-        any executor is built for it)."""
-        event = event_key(payload)
-        if event is not None and isinstance(self.context_value, Context):
-            return await self._shared(payload, event)
-        outcome = self.build_per_event_executor(payload).execute_operation(None)
-        result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
+
+async def shared_result(
+    context: Context, key: Hashable, execute: Callable[[], Awaitable[ExecutionResult]]
+) -> ExecutionResult:
+    """The result for the sharing key, executed only by whoever asks first; a result without
+    errors is serialized once for everyone (Frames)."""
+    realtime = context.realtime
+
+    async def once() -> ExecutionResult:
+        result = await execute()
+        if result.data is not None and not result.errors:
+            realtime.frames.share(result.data)
         return result
 
-    def _describe_operation(self) -> Hashable:
-        source = self.operation.loc.source.body if self.operation.loc else id(self.operation)
-        name = self.operation.name.value if self.operation.name else None
-        variables = json.dumps(self.variable_values, sort_keys=True, default=str)
-        return source, name, variables
+    return await realtime.shared.result(key, once)
 
-    async def _shared(self, payload: Any, event: Hashable) -> ExecutionResult:
-        context: Context = self.context_value
-        realtime = context.realtime
-        viewer = context.viewer_id if self.per_viewer else None
 
-        async def execute() -> ExecutionResult:
-            executor = self.build_per_event_executor(payload)
-            executor._shared_event = None
-            executor.context_value = event_context(context)
-            outcome = executor.execute_operation(None)
-            result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
-            if result.data is not None and not result.errors:
-                realtime.frames.share(result.data)
-            return result
-
-        return await realtime.shared.result((self.operation_key, event, viewer), execute)
+def sharing_of_info(info: Info) -> Sharing:
+    raw = info._raw_info
+    return sharing_of(raw.schema, raw.operation, raw.fragments)
 
 
 Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])
@@ -136,31 +125,42 @@ Resolver = TypeVar("Resolver", bound=Callable[..., AsyncIterator[Any]])
 
 def delivered_directly(resolver: Resolver) -> Resolver:
     """Wraps an event subscription resolver: on websockets, each shareable event it yields
-    is executed through the shared results and its frame written straight to the socket,
-    skipping the per-subscriber execution pipeline; anything else (SSE, events with errors,
-    values without a cursor) is yielded to Strawberry as before."""
+    gets its shared result (executed by the first subscriber who needs it; nothing is built
+    or held per subscriber) and its frame written straight to the socket, skipping the
+    per-subscriber execution pipeline; anything else (SSE, events with errors, values without
+    a cursor) is yielded to Strawberry as before."""
 
     @functools.wraps(resolver)
     async def wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         info: Info = kwargs["info"]
         sink = CURRENT_SINK.get()
-        executor: FanoutExecutor | None = None
+        sharing: Sharing | None = None
         async for payload in resolver(*args, **kwargs):
-            if sink is not None and event_key(payload) is not None:
-                executor = executor or FanoutExecutor.for_subscription(info, sink)
-                if executor is not None and await _send(executor, payload, sink, info):
+            event = event_key(payload) if sink is not None else None
+            if sink is not None and event is not None:
+                sharing = sharing or sharing_of_info(info)
+                if await _send(info, sink, sharing, payload, event):
                     continue
             yield payload
 
     return wrapper  # type: ignore[return-value]
 
 
-async def _send(executor: FanoutExecutor, payload: Any, sink: Sink, info: Info) -> bool:
+async def _send(info: Info, sink: Sink, sharing: Sharing, payload: Any, event: Hashable) -> bool:
     """Writes the event's shared frame; False when it has errors (Strawberry reports them)."""
-    result = await executor.execute_event(payload)
+    context = info.context
+
+    async def execute() -> ExecutionResult:
+        executor = FanoutExecutor.for_subscription(info, sink, event_context(context))
+        if executor is None:
+            return ExecutionResult(None, [GraphQLError("the variables do not fit")])
+        return await execute_alone(executor, payload, executor.context_value)
+
+    key = sharing.key(sink.variables, event, context.viewer_id)
+    result = await shared_result(context, key, execute)
     if result.errors or result.data is None:
         return False
-    await sink.send(payload_of(info.context.realtime.frames, result.data))
+    await sink.send(payload_of(context.realtime.frames, result.data))
     return True
 
 
@@ -182,9 +182,10 @@ async def run_in_group(
     realtime = info.context.realtime
     if sink is None:
         return None
+    sharing = sharing_of_info(info)
     anonymous = _anonymous(info.context)
-    executor = FanoutExecutor.for_subscription(info, sink, context=anonymous)
-    if executor is None or executor.per_viewer:
+    executor = FanoutExecutor.for_subscription(info, sink, anonymous)
+    if executor is None or sharing.per_viewer:
         return None
 
     async def start() -> str:
@@ -194,13 +195,18 @@ async def run_in_group(
             return str(await event_log.head(connection))
 
     async def execute(payload: Any) -> Payload | None:
-        result = await executor.execute_event(payload)
+        key = sharing.key(sink.variables, event_key(payload), None)
+        result = await shared_result(
+            anonymous, key, lambda: execute_alone(executor, payload, event_context(anonymous))
+        )
         if result.errors:
             return None
         return payload_of(realtime.frames, result.data)
 
+    # One group per stream: the same field, operation and variables (its arguments included).
+    stream = (info.field_name, sharing.text, sharing.name, _all(sink.variables))
     async with realtime.groups.member(
-        (info.field_name, executor.operation_key),
+        stream,
         sink,
         start=start,
         events=lambda after: events(anonymous, after),
@@ -213,6 +219,10 @@ async def run_in_group(
         info.context.admitted()
         resume_after: str = await member.deliver()
         return resume_after
+
+
+def _all(variables: dict[str, Any] | None) -> str:
+    return json.dumps(variables or {}, sort_keys=True, default=str)
 
 
 def _anonymous(context: Context) -> Context:
