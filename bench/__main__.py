@@ -11,6 +11,7 @@ SCENARIOS = {
     "leaderboard": "bench.leaderboard",
     "validation": "bench.validation",
     "reconnect-storm": "bench.reconnect_storm",
+    "relay": "bench.relay",
     "ws-implementations": "bench.ws_implementations",
 }
 

@@ -16,7 +16,7 @@ handshakes per second and server CPU per handshake. Resuming from the start of t
 post replayed first; `--compare` runs another version's server the same way first) and from
 now (until READY).
 
-    python -m bench fanout [--subscribers 1000 5000 10000 --rate 5 --seconds 20]
+    python -m bench fanout [--subscribers 1000 5000 10000 --rate 5 --seconds 20 --compare EXE]
     python -m bench connect-storm [--sockets 2000 10000 --concurrency 200 --compare EXE]
 """
 
@@ -81,6 +81,7 @@ FIELDS = {
 }
 SAMPLED_SOCKETS = 50
 STALL_SECONDS = 10
+OLDER_VERSION_SETTLE_SECONDS = 10
 HANDSHAKES_IN_FLIGHT = 200
 
 
@@ -186,9 +187,12 @@ async def fanout_row(
     rate: float,
     seconds: float,
     workers: int,
+    executable: str | None = None,
+    label: str = "this version",
 ) -> dict[str, Any]:
     async with serving(
         database_url,
+        executable=executable,
         MOMENTUM_SHARED_EXECUTION=str(shared).lower(),
         MOMENTUM_WORKERS=str(workers),
     ) as target:
@@ -197,7 +201,11 @@ async def fanout_row(
         rss_before = rss_bytes(server)
         variables = {"post": str(post)} if field.name == "postActivity" else {}
         sockets = await open_sockets(target, tokens, field.query, variables, SAMPLED_SOCKETS)
-        live = await settle(sockets)
+        if executable is None:
+            live = await settle(sockets)
+        else:  # a version without READY: given a while to go live after its acknowledgement
+            await asyncio.sleep(OLDER_VERSION_SETTLE_SECONDS)
+            live = len(sockets)
         rss_after = rss_bytes(server)
         server_cpu, client_cpu = cpu_seconds(server), own_cpu_seconds()
         print(f"{len(tokens)} subscribed; writing", file=sys.stderr, flush=True)
@@ -225,6 +233,7 @@ async def fanout_row(
         for socket in sockets:
             socket.close()
     return {
+        "server": label,
         "engine": "shared" if shared else "per-subscriber",
         "workers": workers,
         "subscribers": live,
@@ -250,6 +259,8 @@ async def fanout(
     before: list[int],
     label: str,
     workers: int,
+    compare: str | None,
+    compare_label: str,
 ) -> None:
     async with fresh_database() as database_url:
         author, post, users = await make_users(database_url, max(subscribers))
@@ -257,6 +268,23 @@ async def fanout(
         rows = []
         for count in subscribers:
             tokens = tokens_for(users[:count], settings)
+            if compare:
+                rows.append(
+                    await fanout_row(
+                        database_url,
+                        author,
+                        post,
+                        tokens,
+                        field=field,
+                        shared=True,
+                        rate=rate,
+                        seconds=seconds,
+                        workers=1,
+                        executable=compare,
+                        label=compare_label,
+                    )
+                )
+                print(rows[-1], flush=True)
             for shared in (False, True) if count in before else (True,):
                 rows.append(
                     await fanout_row(
@@ -382,6 +410,10 @@ def main(arguments: list[str]) -> None:
     fan.add_argument("--label", default="", help="suffix of the results file's name")
     fan.add_argument("--seconds", type=float, default=20)
     fan.add_argument("--workers", type=int, default=1, help="server worker processes")
+    fan.add_argument(
+        "--compare", help="the `momentum` executable of another version, run first (1 worker)"
+    )
+    fan.add_argument("--compare-label", default="other version", help="its name in results")
     storm = scenarios.add_parser("connect-storm")
     storm.add_argument("--sockets", type=int, nargs="+", default=[2000, 10000])
     storm.add_argument("--concurrency", type=int, default=HANDSHAKES_IN_FLIGHT)
@@ -400,6 +432,8 @@ def main(arguments: list[str]) -> None:
                 options.before,
                 options.label,
                 options.workers,
+                options.compare,
+                options.compare_label,
             )
         )
     else:

@@ -12,7 +12,7 @@ moment and tries again, as graphql-ws does. At the end every client must hold ev
 exactly once, in order: lost, duplicated and out-of-order posts are counted over all
 clients, and so are RESYNCs (a client told to refetch instead of being replayed).
 
-    python -m bench reconnect-storm [--sockets 10000 --workers 1 --compare EXE]
+    python -m bench reconnect-storm [--sockets 2000 10000 --workers 1 2 --compare EXE]
 """
 
 import argparse
@@ -235,10 +235,10 @@ async def run(
 ) -> None:
     rows = []
     for count in sockets:
+        if compare and count == min(sockets):
+            rows.append(await storm(count, 1, in_flight, compare, compare_label))
+            print(rows[-1], flush=True)
         for worker_count in workers:
-            if compare:
-                rows.append(await storm(count, worker_count, in_flight, compare, compare_label))
-                print(rows[-1], flush=True)
             rows.append(await storm(count, worker_count, in_flight, None, "this version"))
             print(rows[-1], flush=True)
     print(
@@ -265,7 +265,11 @@ def main(arguments: list[str]) -> None:
     parser.add_argument("--sockets", type=int, nargs="+", default=[10000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--in-flight", type=int, default=1000)
-    parser.add_argument("--compare", help="the `momentum` executable of another version")
+    parser.add_argument(
+        "--compare",
+        help="the `momentum` executable of another version, run with the fewest sockets and "
+        "one worker",
+    )
     parser.add_argument("--compare-label", default="other version", help="its name in results")
     options = parser.parse_args(arguments)
     asyncio.run(
