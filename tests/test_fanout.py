@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.settings import Settings
 from subscriptions import metrics
 from tests.factories import make_post
-from tests.graphql import Person, person
+from tests.graphql import Person, people, person
 from tests.live import TransportWsClient, live_server, log_head
 
 ACTIVITY = """
@@ -82,6 +82,16 @@ async def comment_event(client: TransportWsClient) -> dict[str, Any]:
             return event
 
 
+async def connected(
+    stack: contextlib.AsyncExitStack, address: str, viewers: list[Person]
+) -> list[TransportWsClient]:
+    """A signed-in socket per viewer, open until the stack closes."""
+    return [
+        await stack.enter_async_context(TransportWsClient.connect(address, viewer.token))
+        for viewer in viewers
+    ]
+
+
 def counter(metric: Any) -> float:
     value: float = metric._value.get()
     return value
@@ -91,15 +101,9 @@ async def test_subscribers_with_the_same_operation_share_one_execution(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     author, post = await public_post(engine, settings)
-    async with engine.begin() as db:
-        viewers = [await person(db, settings) for _ in range(5)]
     async with contextlib.AsyncExitStack() as stack:
-        clients = []
-        for viewer in viewers:
-            client = await stack.enter_async_context(
-                TransportWsClient.connect(address, viewer.token)
-            )
-            clients.append(client)
+        clients = await connected(stack, address, await people(engine, settings, 5))
+        for client in clients:
             await client.subscribe(ACTIVITY, post)
             await client.ready()
         executions, reuses = counter(metrics.EVENT_EXECUTIONS), counter(metrics.EVENT_REUSES)
@@ -119,15 +123,9 @@ async def test_subscribers_resuming_from_different_cursors_share_one_execution(
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     author, post = await public_post(engine, settings)
-    async with engine.begin() as db:
-        viewers = [await person(db, settings) for _ in range(5)]
     async with contextlib.AsyncExitStack() as stack:
-        clients = []
-        for number, viewer in enumerate(viewers):
-            client = await stack.enter_async_context(
-                TransportWsClient.connect(address, viewer.token)
-            )
-            clients.append(client)
+        clients = await connected(stack, address, await people(engine, settings, 5))
+        for number, client in enumerate(clients):
             # Each resumes after a different cursor: the one after the previous comment.
             await client.subscribe(ACTIVITY, {**post, "after": await log_head(engine)})
             await client.ready()

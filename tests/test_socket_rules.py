@@ -51,6 +51,16 @@ async def init(socket: Any, token: str | None) -> dict[str, Any]:
     return reply
 
 
+async def sse_subscription(address: str, token: str) -> httpx.Response:
+    """The answer to an SSE subscription request refused before it streams."""
+    async with httpx.AsyncClient(base_url=f"http://{address}") as http:
+        return await http.post(
+            "/graphql/stream",
+            json={"query": "subscription { sessionEvents { type } }"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+
+
 async def closed_with(socket: Any) -> tuple[int, str]:
     try:
         async with asyncio.timeout(WAIT_SECONDS):
@@ -103,23 +113,11 @@ async def test_an_account_holds_at_most_the_configured_number_of_connections(
         assert (await init(first, owner.token))["type"] == "connection_ack"
         assert (await init(second, owner.token))["type"] == "connection_ack"
         async with connect(live.address, protocol) as third:
-            await third.send(
-                json.dumps(
-                    {
-                        "type": "connection_init",
-                        "payload": {"authorization": f"Bearer {owner.token}"},
-                    }
-                )
-            )
+            await send_init(third, owner.token)
             code, reason = await closed_with(third)
         assert code == CloseCode.TOO_MANY_CONNECTIONS
         assert "at most 2" in reason
-        async with httpx.AsyncClient(base_url=f"http://{live.address}") as http:
-            refused = await http.post(
-                "/graphql/stream",
-                json={"query": "subscription { sessionEvents { type } }"},
-                headers={"authorization": f"Bearer {owner.token}"},
-            )
+        refused = await sse_subscription(live.address, owner.token)
         assert refused.status_code == 429
         assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     async with connect(live.address, protocol) as again:  # slots are given back
@@ -186,12 +184,7 @@ async def test_a_handshake_that_waits_too_long_is_refused_with_a_retry_hint(
                 await send_init(second, owner.token)
                 code, _ = await closed_with(second)
             assert code == CloseCode.TRY_AGAIN_LATER
-            async with httpx.AsyncClient(base_url=f"http://{live.address}") as http:
-                refused = await http.post(
-                    "/graphql/stream",
-                    json={"query": "subscription { sessionEvents { type } }"},
-                    headers={"authorization": f"Bearer {owner.token}"},
-                )
+            refused = await sse_subscription(live.address, owner.token)
             assert refused.status_code == 503
             assert int(refused.headers["retry-after"]) >= 1
             assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
