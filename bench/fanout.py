@@ -30,6 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -267,38 +268,23 @@ async def fanout(
         settings = Settings(database_url=database_url, redis_url=REDIS_URL)
         rows = []
         for count in subscribers:
-            tokens = tokens_for(users[:count], settings)
+            row = partial(
+                fanout_row,
+                database_url,
+                author,
+                post,
+                tokens_for(users[:count], settings),
+                field=field,
+                rate=rate,
+                seconds=seconds,
+            )
             if compare:
                 rows.append(
-                    await fanout_row(
-                        database_url,
-                        author,
-                        post,
-                        tokens,
-                        field=field,
-                        shared=True,
-                        rate=rate,
-                        seconds=seconds,
-                        workers=1,
-                        executable=compare,
-                        label=compare_label,
-                    )
+                    await row(shared=True, workers=1, executable=compare, label=compare_label)
                 )
                 print(rows[-1], flush=True)
             for shared in (False, True) if count in before else (True,):
-                rows.append(
-                    await fanout_row(
-                        database_url,
-                        author,
-                        post,
-                        tokens,
-                        field=field,
-                        shared=shared,
-                        rate=rate,
-                        seconds=seconds,
-                        workers=workers,
-                    )
-                )
+                rows.append(await row(shared=shared, workers=workers))
                 print(rows[-1], flush=True)
     writes = "comments on one public post" if field.name == "postActivity" else "public posts"
     print(

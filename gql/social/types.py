@@ -3,10 +3,12 @@ They refer to each other, so they live together."""
 
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from gql.context import Info
 from gql.conversion import fields_from
@@ -164,31 +166,36 @@ class User:
     async def followers(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["User"]:
-        page = await page_of(
-            info,
-            self.model.id,
-            info.context.loaders.first_followers_by_user_id(first),
-            after=after,
-            later=lambda session: users_service.followers_page(
-                session=session, user_id=self.model.id, first=first, after=after
-            ),
-        )
+        loader = info.context.loaders.first_followers_by_user_id(first)
+        page = await self._follows(info, loader, users_service.followers_page, first, after)
         return await _users_of_follows(info, page, lambda follow: follow.follower_id)
 
     @strawberry.field(description="Whom they follow, most recent first.")
     async def following(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection["User"]:
-        page = await page_of(
+        loader = info.context.loaders.first_following_by_user_id(first)
+        page = await self._follows(info, loader, users_service.following_page, first, after)
+        return await _users_of_follows(info, page, lambda follow: follow.following_id)
+
+    async def _follows(
+        self,
+        info: Info,
+        loader: DataLoader[Any, Page[Any]],
+        later_page: Callable[..., Awaitable[Page[Any]]],
+        first: int | None,
+        after: str | None,
+    ) -> Page[Any]:
+        """A page of their follows, one way or the other (page_of)."""
+        return await page_of(
             info,
             self.model.id,
-            info.context.loaders.first_following_by_user_id(first),
+            loader,
             after=after,
-            later=lambda session: users_service.following_page(
+            later=lambda session: later_page(
                 session=session, user_id=self.model.id, first=first, after=after
             ),
         )
-        return await _users_of_follows(info, page, lambda follow: follow.following_id)
 
 
 async def load_user(info: Info, user_id: uuid.UUID) -> User | None:
