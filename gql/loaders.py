@@ -96,9 +96,7 @@ class Loaders:
         return self.viewer_id
 
     def first_comments_by_post_id(self, first: int | None) -> DataLoader[uuid.UUID, Page[Comment]]:
-        return self._first_page(
-            "comments", partial(social_service.first_comments), "post_ids", first
-        )
+        return self._first_page("comments", social_service.first_comments, "post_ids", first)
 
     def first_posts_by_author_id(
         self, first: int | None, *, viewer_id: uuid.UUID | None

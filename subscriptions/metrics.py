@@ -17,6 +17,9 @@ CATCH_UPS = Counter("momentum_catch_ups_total", "Catch-ups from the event log af
 LOG_READS = Counter(
     "momentum_log_reads_total", "Reads of the event log for replays (shared through the window)"
 )
+HANDSHAKES_REFUSED = Counter(
+    "momentum_handshakes_refused_total", "Handshakes refused by admission control (1013 / 503)"
+)
 REPLAY_RESYNCS = Counter(
     "momentum_replay_resyncs_total", "Replays over the limit answered with RESYNC instead"
 )

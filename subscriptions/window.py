@@ -103,7 +103,7 @@ class LogWindow:
                 if self._low is None:
                     events = await event_log.newest(connection, limit=self._max_events)
                     self._events = events
-                    self._high = events[-1].cursor if events else max(pruned, ORIGIN)
+                    self._high = events[-1].cursor if events else pruned
                     whole_log = len(events) < self._max_events
                     self._low = pruned if whole_log or not events else events[0].cursor
                     self._full_page = False

@@ -15,8 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
+from subscriptions import metrics
 from tests.graphql import person
-from tests.live import CHECK_IN_EVENTS, WAIT_SECONDS, Live, owner_with_goal, serving, until
+from tests.live import (
+    CHECK_IN_EVENTS,
+    WAIT_SECONDS,
+    Live,
+    metric_total,
+    owner_with_goal,
+    serving,
+    until,
+)
 
 PROTOCOLS = ["graphql-transport-ws", "graphql-ws"]
 
@@ -160,10 +169,12 @@ async def test_handshakes_beyond_capacity_wait_their_turn_and_beyond_the_queue_t
         assert (await init(first, owner.token))["type"] == "connection_ack"
         await send_init(second, owner.token)
         await until(lambda: live.realtime.admission.waiting == 1, "the second one waiting")
+        refused = metric_total(metrics.HANDSHAKES_REFUSED)
         await send_init(third, owner.token)
         code, reason = await closed_with(third)
         assert code == CloseCode.TRY_AGAIN_LATER
         assert "try again in" in reason
+        assert metric_total(metrics.HANDSHAKES_REFUSED) == refused + 1
         await first.send(subscribe_message(protocol, CHECK_IN_EVENTS, {"goal": str(goal)}))
         reply = json.loads(await asyncio.wait_for(second.recv(), WAIT_SECONDS))
         assert reply["type"] == "connection_ack"

@@ -14,6 +14,8 @@ import collections
 import contextlib
 from dataclasses import dataclass, field
 
+from subscriptions import metrics
+
 HOLD_SECONDS = 5.0  # a handshake that never subscribes gives its slot back after this
 
 
@@ -52,11 +54,6 @@ class Admission:
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
 
     @property
-    def admitted(self) -> int:
-        """Handshakes holding a slot."""
-        return self._admitted
-
-    @property
     def waiting(self) -> int:
         return len(self._waiting)
 
@@ -67,7 +64,7 @@ class Admission:
             self._admitted += 1
             return self._slot()
         if len(self._waiting) >= self._queue:
-            raise Refused(self._retry_after())
+            raise self._refused()
         turn = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         try:
@@ -76,7 +73,7 @@ class Admission:
         except TimeoutError:
             if not _granted(turn):
                 self._forget(turn)
-                raise Refused(self._retry_after()) from None
+                raise self._refused() from None
         except BaseException:  # the connection went away while it waited
             if _granted(turn):
                 self._leave()
@@ -103,9 +100,10 @@ class Admission:
                 return
         self._admitted -= 1
 
-    def _retry_after(self) -> int:
-        """Seconds until the queue has likely moved on: a rough hint, at least 1."""
-        return max(1, round(self._wait_seconds / 2))
+    def _refused(self) -> Refused:
+        """The refusal, counted, with a hint of when the queue has likely moved on."""
+        metrics.HANDSHAKES_REFUSED.inc()
+        return Refused(retry_after=max(1, round(self._wait_seconds / 2)))
 
 
 def _granted(turn: "asyncio.Future[None]") -> bool:
