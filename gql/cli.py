@@ -1,4 +1,4 @@
-"""The `momentum` command: serve, migrate, seed."""
+"""The `momentum` command: serve, migrate, seed, relay, worker, schema."""
 
 import argparse
 import asyncio
@@ -24,6 +24,7 @@ from gql.realtime.state import relay_options
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
+from resolvers import plan_worker
 from resolvers.demo_data import DemoSizes, generate_demo_data
 from resolvers.sample_data import load_sample_data
 from subscriptions.redis_backend import SupervisedRedisBackend
@@ -47,18 +48,18 @@ def load_settings() -> Settings:
 
 
 @contextmanager
-def running_services(settings: Settings) -> Iterator[tuple[Settings, bool]]:
-    """Yields settings with both URLs set, starting embedded servers for the missing ones.
+def running_services(settings: Settings, *, redis: bool = True) -> Iterator[tuple[Settings, bool]]:
+    """Yields settings with both URLs set (only the database URL when redis is False),
+    starting embedded servers for the missing ones.
 
     The flag tells whether Postgres is the embedded one.
     """
-    if not settings.embedded:
+    needs_redis = redis and settings.redis_url is None
+    if settings.database_url is not None and not needs_redis:
         yield settings, False
         return
     services = embedded.start(
-        settings.data_dir,
-        postgres=settings.database_url is None,
-        redis=settings.redis_url is None,
+        settings.data_dir, postgres=settings.database_url is None, redis=needs_redis
     )
     try:
         yield (
@@ -230,6 +231,27 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_run_relay(settings))
 
 
+async def _run_plan_worker(database_url: str, *, once: bool, poll: float) -> None:
+    async with _one_connection(database_url) as engine:
+        if once:
+            handled = await plan_worker.run_once(engine, plan_worker.template_plan)
+            print(f"plans generated: {handled}")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, stop.set)
+        log.info("plan worker: generating template plans as they are requested")
+        await plan_worker.run(engine, plan_worker.template_plan, stop, poll)
+
+
+def worker_command(settings: Settings, args: argparse.Namespace) -> None:
+    """Runs a background worker (plans: the reference plan generator)."""
+    with running_services(settings, redis=False) as (settings, _):
+        assert settings.database_url is not None
+        asyncio.run(_run_plan_worker(settings.database_url, once=args.once, poll=args.poll))
+
+
 def print_schema(settings: Settings, args: argparse.Namespace) -> None:
     print(create_schema(settings).as_str())
 
@@ -286,6 +308,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only the realtime relay (serve also runs one unless MOMENTUM_RELAY=false)",
     )
     relay_parser.set_defaults(handler=relay_command)
+
+    worker_parser = commands.add_parser(
+        "worker", help="run a background worker: plans (the reference AI plan generator)"
+    )
+    worker_parser.add_argument("kind", choices=["plans"])
+    worker_parser.add_argument(
+        "--fake",
+        action="store_true",
+        required=True,
+        help="complete plans with template content (the only generator built in; a real "
+        "one is any process following the contract in docs/schema.md)",
+    )
+    worker_parser.add_argument("--once", action="store_true", help="handle what waits, then exit")
+    worker_parser.add_argument(
+        "--poll", type=float, default=1.0, help="seconds between looks for new requests"
+    )
+    worker_parser.set_defaults(handler=worker_command)
 
     schema_parser = commands.add_parser(
         "schema", help="print the GraphQL schema (SDL); schema.graphql is its committed copy"

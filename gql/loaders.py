@@ -12,11 +12,13 @@ from strawberry.dataloader import DataLoader
 
 from models.blog import BlogCategory, BlogTag
 from models.challenges import ChallengeParticipant
+from models.goals import ActionablePlan
 from models.social import Comment, Follow, Post
 from models.users import User
 from resolvers import blog as blog_service
 from resolvers import challenges as challenges_service
 from resolvers import goals as goals_service
+from resolvers import plans as plans_service
 from resolvers import social as social_service
 from resolvers import users as users_service
 from resolvers.pagination import Page
@@ -51,6 +53,10 @@ class Loaders:
     @cached_property
     def completed_dates_by_goal_id(self) -> DataLoader[uuid.UUID, list[date]]:
         return self._loader(goals_service.completed_dates, "goal_ids")
+
+    @cached_property
+    def plan_by_goal_id(self) -> DataLoader[uuid.UUID, ActionablePlan | None]:
+        return self._loader(plans_service.plans_by_goal_ids, "goal_ids")
 
     @cached_property
     def categories_by_blog_post_id(self) -> DataLoader[uuid.UUID, list[BlogCategory]]:

@@ -35,6 +35,8 @@ from gql.instrumentation import OperationTiming
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
+from gql.plans.mutations import PlanMutations
+from gql.plans.queries import PlanQueries
 from gql.query_limits import RequestLimits
 from gql.realtime.executor import FanoutExecutor
 from gql.scalars import BIG_INT, BigInt
@@ -53,6 +55,7 @@ SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 class Query(
     UserQueries,
     GoalQueries,
+    PlanQueries,
     SocialQueries,
     ChallengeQueries,
     NotificationQueries,
@@ -67,6 +70,7 @@ class Mutation(
     AuthMutations,
     UserMutations,
     GoalMutations,
+    PlanMutations,
     SocialMutations,
     ChallengeMutations,
     NotificationMutations,

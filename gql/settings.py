@@ -34,6 +34,9 @@ RATE_LIMITED_ACTIONS = (
     "reaction",
     "follow",
     "invite",
+    "plan",
+    "motivation",
+    "meal",
     "login_email",
     "login_account",
     "login_ip",
@@ -108,6 +111,11 @@ class Settings(BaseSettings):
     rate_limit_signup_ip: str = Field(default="10/3600", description="sign-ups per IP")
     rate_limit_signup_email: str = Field(default="3/3600", description="sign-ups per email")
     rate_limit_invite: str = Field(default="30/3600", description="invitations per user")
+    rate_limit_plan: str = Field(default="20/3600", description="plan requests per user")
+    rate_limit_motivation: str = Field(
+        default="5/86400", description="motivation regenerations per user"
+    )
+    rate_limit_meal: str = Field(default="120/3600", description="meals logged per user")
     relay: bool = Field(default=True, description="run the relay as a candidate in serve")
     event_retention_hours: float = Field(default=24, gt=0, description="event log age limit")
     event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")

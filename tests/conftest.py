@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import migrations
-from gql.app import create_app
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.sample_data import load_sample_data
 from tests.databases import database_url_for, fresh_database
+from tests.graphql import asgi_client
 from tests.services import postgres_server, redis_server
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres")
@@ -96,9 +96,5 @@ def settings(database_url: str, redis_url: str) -> Settings:
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process, lifespan included."""
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
-    ):
+    async with asgi_client(settings) as http:
         yield http

@@ -1,6 +1,8 @@
 """Talking to the GraphQL endpoint the way a client does."""
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,9 +11,22 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gql.app import create_app
 from gql.settings import Settings
 from resolvers.tokens import issue_access_token
 from tests.factories import make_user
+
+
+@contextlib.asynccontextmanager
+async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking in-process to an app built with these settings, lifespan
+    included."""
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        yield http
 
 
 async def gql(

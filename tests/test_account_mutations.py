@@ -13,7 +13,7 @@ from gql.app import create_app
 from gql.errors import database_refusal
 from gql.settings import Settings
 from resolvers import passwords
-from tests.graphql import error_codes, gql, people
+from tests.graphql import asgi_client, error_codes, gql, people
 
 PASSWORD = "owner-password-1"
 
@@ -182,12 +182,8 @@ async def test_writes_beyond_the_rate_limit_are_refused_with_the_wait_and_write_
 ) -> None:
     (me,) = await people(engine, settings, 1)
     limited = settings.model_copy(update={"rate_limit_post": "3/60"})
-    app = create_app(limited)
     create = 'mutation { createPost(input: {content: "hi"}) { id } }'
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(limited) as http:
         results = await asyncio.gather(*(gql(http, create, token=me.token) for _ in range(5)))
     refused = [body for body in results if "errors" in body]
     assert len(refused) == 2

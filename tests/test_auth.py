@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.app import create_app
 from gql.settings import Settings
 from resolvers import passwords
 from resolvers.errors import ServiceUnavailable
@@ -25,7 +24,7 @@ from resolvers.tokens import (
     TokenPolicy,
     issue_access_token,
 )
-from tests.graphql import error_codes, gql, person
+from tests.graphql import asgi_client, error_codes, gql, person
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) { signUp(input: $input) { email } }
@@ -185,11 +184,7 @@ async def test_sign_ups_are_limited_per_client_address(settings: Settings) -> No
             "redis_prefix": f"{settings.redis_prefix}signup-{uuid.uuid4().hex[:6]}:",
         }
     )
-    app = create_app(limited)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(limited) as http:
         codes = [
             error_codes(await gql(http, SIGN_UP, {"input": sign_up_input()})) for _ in range(3)
         ]
@@ -364,11 +359,7 @@ async def test_supabase_tokens_are_accepted_when_configured(
         "their issuer, our audience": supabase_claims(someone.id, aud=AUDIENCE),
         "our issuer, their audience": supabase_claims(someone.id, iss=ISSUER),
     }
-    app = create_app(supabase_settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(supabase_settings) as http:
         body = await gql(http, ME, token=forged(supabase_claims(someone.id), secret))
         for reason, claims in refused.items():
             answer = await gql(http, ME, token=forged(claims, secret))

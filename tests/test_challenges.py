@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gql.app import create_app
 from gql.settings import Settings
 from tests.factories import make_goal
-from tests.graphql import Person, error_codes, gql, person
+from tests.graphql import Person, asgi_client, error_codes, gql, person
 
 TODAY = datetime.now(UTC).date()
 CREATE = """
@@ -285,13 +284,9 @@ async def test_invitations_are_rate_limited_per_owner(
             "redis_prefix": f"{settings.redis_prefix}invite-{owner.id.hex[:6]}:",
         }
     )
-    app = create_app(limited)
     async with engine.begin() as db:
         invitees = [await person(db, settings) for _ in range(3)]
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(limited) as http:
         challenge_id = (await create(http, owner, visibility="PRIVATE"))["id"]
         codes = [
             error_codes(

@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from gql.app import create_app
 from gql.settings import Settings
+from tests.graphql import asgi_client
 
 GOAL_TEMPLATES = """
 query Templates($category: GoalCategory) {
@@ -38,11 +38,7 @@ async def test_readyz_is_ok_when_postgres_and_redis_answer(client: httpx.AsyncCl
 async def test_readyz_is_503_and_names_the_dependency_that_is_down(
     settings: Settings, broken: str, setting: str, url: str
 ) -> None:
-    app = create_app(settings.model_copy(update={setting: url}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(settings.model_copy(update={setting: url})) as http:
         response = await http.get("/readyz")
     assert response.status_code == 503
     checks = response.json()["checks"]

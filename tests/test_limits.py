@@ -5,10 +5,9 @@ import logging
 import httpx
 import pytest
 
-from gql.app import create_app
 from gql.settings import Environment, Settings
 from resolvers import goals as goals_service
-from tests.graphql import error_codes, gql
+from tests.graphql import asgi_client, error_codes, gql
 
 
 def nested_query(depth: int) -> str:
@@ -93,11 +92,7 @@ async def test_a_request_id_is_made_when_the_client_sends_none_or_garbage(
 
 async def test_production_turns_off_introspection_and_graphiql(settings: Settings) -> None:
     production = settings.model_copy(update={"env": Environment.PRODUCTION})
-    app = create_app(production)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(production) as http:
         body = await gql(http, "{ __schema { queryType { name } } }")
         page = await http.get("/graphql", headers={"accept": "text/html"})
         still_works = await gql(http, "{ goalTemplates { id } }")

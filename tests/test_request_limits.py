@@ -18,7 +18,7 @@ from gql.app import create_app
 from gql.query_limits import Costing
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
-from tests.graphql import error_codes, gql, person
+from tests.graphql import asgi_client, error_codes, gql, person
 
 
 @dataclass
@@ -192,11 +192,7 @@ async def test_every_response_carries_security_headers(served: Served) -> None:
 
 @pytest.fixture
 async def production(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"env": Environment.PRODUCTION}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(settings.model_copy(update={"env": Environment.PRODUCTION})) as http:
         yield http
 
 
@@ -224,11 +220,7 @@ async def test_production_serves_no_metrics_unless_asked(
 
 async def test_metrics_with_a_token_need_it(settings: Settings) -> None:
     guarded = settings.model_copy(update={"metrics_token": SecretStr("scrape-secret")})
-    app = create_app(guarded)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_client(guarded) as http:
         refused = await http.get("/metrics")
         allowed = await http.get("/metrics", headers={"authorization": "Bearer scrape-secret"})
     assert refused.status_code == 401

@@ -9,6 +9,7 @@ import strawberry
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.pagination import Connection
+from gql.plans.types import ActionablePlan
 from gql.realtime.sharing import PER_VIEWER
 from models import goals as goal_models
 from resolvers import goals as goals_service
@@ -114,6 +115,11 @@ class Goal:
     )
     async def completion_rate(self, info: Info) -> float:
         return (await self._progress(info)).completion_rate
+
+    @strawberry.field(description="The goal's AI plan; null if never requested (requestPlan).")
+    async def plan(self, info: Info) -> ActionablePlan | None:
+        plan = await info.context.loaders.plan_by_goal_id.load(self.model.id)
+        return ActionablePlan.from_model(plan) if plan is not None else None
 
     @strawberry.field(description="Check-ins of this goal, newest date first.", metadata=PER_VIEWER)
     async def check_ins(

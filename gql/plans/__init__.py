@@ -1,0 +1,1 @@
+"""GraphQL surface of AI plans for goals."""
