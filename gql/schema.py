@@ -32,6 +32,8 @@ from gql.goals.mutations import GoalMutations
 from gql.goals.queries import GoalQueries
 from gql.goals.subscriptions import GoalSubscriptions
 from gql.instrumentation import OperationTiming
+from gql.motivations.mutations import MotivationMutations
+from gql.motivations.queries import MotivationQueries
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
@@ -56,6 +58,7 @@ class Query(
     UserQueries,
     GoalQueries,
     PlanQueries,
+    MotivationQueries,
     SocialQueries,
     ChallengeQueries,
     NotificationQueries,
@@ -71,6 +74,7 @@ class Mutation(
     UserMutations,
     GoalMutations,
     PlanMutations,
+    MotivationMutations,
     SocialMutations,
     ChallengeMutations,
     NotificationMutations,

@@ -104,6 +104,7 @@ class Motivation(Base):
     __tablename__ = "motivations"
     __table_args__ = (
         CheckConstraint(one_of("message_type", ("ai", "community", "system")), name="message_type"),
+        CheckConstraint("opened_at IS NULL OR is_sent", name="opened_after_sent"),
         Index("idx_motivations_user_id", "user_id", "scheduled_for"),
         Index("idx_motivations_goal_id", "goal_id"),
     )
@@ -116,6 +117,7 @@ class Motivation(Base):
     is_sent: Mapped[bool] = mapped_column(server_default=text("false"))
     scheduled_for: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 
 

@@ -1,6 +1,6 @@
-"""Goals domain: goals, check-ins, motivations, templates, and progress (streaks, rates).
+"""Goals domain: goals, check-ins, templates, and progress (streaks, rates).
 
-Policy: goals, check-ins and motivations are visible to their owner only; anyone else gets
+Policy: goals and check-ins are visible to their owner only; anyone else gets
 NOT_FOUND, as if they did not exist.
 """
 
@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.goals import CheckIn, Goal, GoalCategory, GoalFrequency, GoalTemplate, Motivation
+from models.goals import CheckIn, Goal, GoalCategory, GoalFrequency, GoalTemplate
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.pagination import Order, Page, fetch_page
 
 GOAL_ORDER = Order(Goal.created_at, Goal.id)
 CHECK_IN_ORDER = Order(CheckIn.date, CheckIn.id)
-MOTIVATION_ORDER = Order(Motivation.created_at, Motivation.id)
 
 
 async def list_goal_templates(
@@ -77,13 +76,6 @@ async def check_ins_page(
     if date_to is not None:
         query = query.where(CheckIn.date <= date_to)
     return await fetch_page(session, query, CHECK_IN_ORDER, first=first, after=after)
-
-
-async def motivations_page(
-    *, session: AsyncSession, owner_id: uuid.UUID, first: int | None, after: str | None
-) -> Page[Motivation]:
-    query = select(Motivation).where(Motivation.user_id == owner_id)
-    return await fetch_page(session, query, MOTIVATION_ORDER, first=first, after=after)
 
 
 @dataclass(frozen=True)

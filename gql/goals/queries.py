@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 
 from gql.context import Info
-from gql.goals.types import CheckIn, Goal, GoalTemplate, Motivation, check_ins_connection
+from gql.goals.types import CheckIn, Goal, GoalTemplate, check_ins_connection
 from gql.ids import parse_id
 from gql.pagination import Connection
 from models.goals import GoalCategory
@@ -66,14 +66,3 @@ class GoalQueries:
     ) -> Connection[CheckIn]:
         goal = parse_id(goal_id, field="goalId") if goal_id is not None else None
         return await check_ins_connection(info, goal, from_, to, first, after)
-
-    @strawberry.field(description="The viewer's motivation messages, newest first.")
-    async def motivations(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Motivation]:
-        viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
-            page = await goals_service.motivations_page(
-                session=session, owner_id=viewer.id, first=first, after=after
-            )
-        return Connection.from_page(page, Motivation.from_model)

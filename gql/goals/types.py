@@ -54,22 +54,6 @@ class CheckIn:
 
 
 @strawberry.type
-class Motivation:
-    id: strawberry.ID
-    goal_id: strawberry.ID | None
-    message: str
-    message_type: str
-    is_sent: bool
-    scheduled_for: datetime | None
-    sent_at: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, motivation: goal_models.Motivation) -> "Motivation":
-        return cls(**fields_from(cls, motivation))
-
-
-@strawberry.type
 class Goal:
     id: strawberry.ID
     title: str

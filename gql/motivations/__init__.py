@@ -1,0 +1,1 @@
+"""GraphQL surface of motivation: the daily message and scheduled pushes."""
