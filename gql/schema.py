@@ -37,6 +37,8 @@ from gql.motivations.queries import MotivationQueries
 from gql.notifications.mutations import NotificationMutations
 from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
+from gql.nutrition.mutations import NutritionMutations
+from gql.nutrition.queries import NutritionQueries
 from gql.plans.mutations import PlanMutations
 from gql.plans.queries import PlanQueries
 from gql.query_limits import RequestLimits
@@ -59,6 +61,7 @@ class Query(
     GoalQueries,
     PlanQueries,
     MotivationQueries,
+    NutritionQueries,
     SocialQueries,
     ChallengeQueries,
     NotificationQueries,
@@ -75,6 +78,7 @@ class Mutation(
     GoalMutations,
     PlanMutations,
     MotivationMutations,
+    NutritionMutations,
     SocialMutations,
     ChallengeMutations,
     NotificationMutations,

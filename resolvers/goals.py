@@ -93,6 +93,20 @@ def local_date(moment: datetime, timezone: str) -> date:
         return moment.astimezone(UTC).date()
 
 
+LOGGING_DAYS_BACK = 7
+
+
+def loggable_day(day: date, timezone: str, *, field: str) -> date:
+    """A day a check-in or a meal may be recorded for: a local date of the user's time zone,
+    not in the future, at most LOGGING_DAYS_BACK days back."""
+    today = local_date(datetime.now(UTC), timezone)
+    if day > today:
+        raise BadUserInput(f"{field} is in the future", field=field)
+    if day < today - timedelta(days=LOGGING_DAYS_BACK):
+        raise BadUserInput(f"{field} can be at most {LOGGING_DAYS_BACK} days back", field=field)
+    return day
+
+
 def _runs(periods: list[int], current: int) -> tuple[int, int]:
     """(current run, longest run) of consecutive period numbers. The current run ends at
     `current`, or at the period before when `current` is not done yet (still in progress)."""

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -13,12 +13,11 @@ from models.goals import CheckIn, Goal, GoalFrequency, GoalTemplate
 from models.users import User
 from resolvers import validation
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.goals import get_goal, local_date
+from resolvers.goals import get_goal, loggable_day
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2_000
 MAX_REFLECTION = 2_000
-CHECK_IN_DAYS_BACK = 7
 GOAL_FIELDS = ("title", "description", "category", "frequency", "target_days", "reminder_times")
 
 
@@ -112,16 +111,12 @@ async def check_in(
     mood: int | None,
 ) -> CheckIn:
     """Records the check-in of a day, replacing an earlier one of the same goal and day, so
-    two devices checking in converge on the last write. The day is the owner's local date:
-    not in the future, at most CHECK_IN_DAYS_BACK days back."""
+    two devices checking in converge on the last write. The day must be loggable
+    (goals.loggable_day)."""
     goal = await get_goal(session=session, owner_id=owner.id, goal_id=goal_id)
     if not goal.is_active:
         raise BadUserInput("this goal is archived", field="goalId")
-    today = local_date(datetime.now(UTC), owner.timezone)
-    if day > today:
-        raise BadUserInput("the date is in the future", field="date")
-    if day < today - timedelta(days=CHECK_IN_DAYS_BACK):
-        raise BadUserInput(f"check-ins can be at most {CHECK_IN_DAYS_BACK} days back", field="date")
+    loggable_day(day, owner.timezone, field="date")
     values = {
         "completed": completed,
         "reflection": validation.optional_text(
