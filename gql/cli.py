@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -24,7 +25,7 @@ from gql.realtime.state import relay_options
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
-from resolvers import plan_worker
+from resolvers import achievements, plan_worker
 from resolvers.demo_data import DemoSizes, generate_demo_data
 from resolvers.sample_data import load_sample_data
 from subscriptions.redis_backend import SupervisedRedisBackend
@@ -231,25 +232,54 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_run_relay(settings))
 
 
-async def _run_plan_worker(database_url: str, *, once: bool, poll: float) -> None:
+WORKERS = {
+    "plans": "generates the AI plans requested, with template content (--fake)",
+    "achievements": "awards the time-based achievements (challenges seen through to their end)",
+}
+
+
+async def _work(engine: AsyncEngine, kind: str) -> bool:
+    """One round of a worker; True when more is waiting."""
+    if kind == "plans":
+        handled = await plan_worker.run_once(engine, plan_worker.template_plan)
+        log.info("plans generated: %d", handled)
+        return handled > 0
+    async with engine.begin() as db:
+        evaluated = await achievements.award_ended_challenges(db)
+    log.info("users evaluated for ended challenges: %d", evaluated)
+    return False
+
+
+async def _run_worker(database_url: str, kind: str, *, once: bool, poll: float) -> None:
     async with _one_connection(database_url) as engine:
         if once:
-            handled = await plan_worker.run_once(engine, plan_worker.template_plan)
-            print(f"plans generated: {handled}")
+            await _work(engine, kind)
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(stop_signal, stop.set)
-        log.info("plan worker: generating template plans as they are requested")
-        await plan_worker.run(engine, plan_worker.template_plan, stop, poll)
+        log.info("worker %s: %s, every %s s", kind, WORKERS[kind], poll)
+        while not stop.is_set():
+            if await _work(engine, kind):
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
 
 
 def worker_command(settings: Settings, args: argparse.Namespace) -> None:
-    """Runs a background worker (plans: the reference plan generator)."""
+    """Runs a background worker until stopped (or one round with --once)."""
+    if args.kind == "plans" and not args.fake:
+        print(
+            "momentum worker plans: only --fake (template plans) is built in; a real plan "
+            "generator is any process following the contract in docs/schema.md",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     with running_services(settings, redis=False) as (settings, _):
         assert settings.database_url is not None
-        asyncio.run(_run_plan_worker(settings.database_url, once=args.once, poll=args.poll))
+        poll = args.poll or (1.0 if args.kind == "plans" else 60.0)
+        asyncio.run(_run_worker(settings.database_url, args.kind, once=args.once, poll=poll))
 
 
 def print_schema(settings: Settings, args: argparse.Namespace) -> None:
@@ -310,20 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     relay_parser.set_defaults(handler=relay_command)
 
     worker_parser = commands.add_parser(
-        "worker", help="run a background worker: plans (the reference AI plan generator)"
+        "worker",
+        help="run a background worker: "
+        + "; ".join(f"{kind}: {what}" for kind, what in WORKERS.items()),
     )
-    worker_parser.add_argument("kind", choices=["plans"])
+    worker_parser.add_argument("kind", choices=list(WORKERS))
     worker_parser.add_argument(
         "--fake",
         action="store_true",
-        required=True,
-        help="complete plans with template content (the only generator built in; a real "
-        "one is any process following the contract in docs/schema.md)",
+        help="plans: complete them with template content (the only generator built in)",
     )
-    worker_parser.add_argument("--once", action="store_true", help="handle what waits, then exit")
-    worker_parser.add_argument(
-        "--poll", type=float, default=1.0, help="seconds between looks for new requests"
-    )
+    worker_parser.add_argument("--once", action="store_true", help="one round, then exit")
+    worker_parser.add_argument("--poll", type=float, default=None, help="seconds between rounds")
     worker_parser.set_defaults(handler=worker_command)
 
     schema_parser = commands.add_parser(

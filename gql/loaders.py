@@ -10,11 +10,13 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from models.achievements import AchievementType, UserAchievement
 from models.blog import BlogCategory, BlogTag
 from models.challenges import ChallengeParticipant
 from models.goals import ActionablePlan
 from models.social import Comment, Follow, Post
 from models.users import User
+from resolvers import achievements as achievements_service
 from resolvers import blog as blog_service
 from resolvers import challenges as challenges_service
 from resolvers import goals as goals_service
@@ -57,6 +59,14 @@ class Loaders:
     @cached_property
     def plan_by_goal_id(self) -> DataLoader[uuid.UUID, ActionablePlan | None]:
         return self._loader(plans_service.plans_by_goal_ids, "goal_ids")
+
+    @cached_property
+    def achievements_by_user_id(self) -> DataLoader[uuid.UUID, list[UserAchievement]]:
+        return self._loader(achievements_service.achievements_by_user_ids, "user_ids")
+
+    @cached_property
+    def achievement_type_by_id(self) -> DataLoader[uuid.UUID, AchievementType | None]:
+        return self._loader(achievements_service.achievement_types_by_ids, "ids")
 
     @cached_property
     def categories_by_blog_post_id(self) -> DataLoader[uuid.UUID, list[BlogCategory]]:

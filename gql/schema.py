@@ -18,6 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gql.achievements.queries import AchievementQueries
 from gql.admin.mutations import AdminMutations
 from gql.admin.queries import AdminQueries
 from gql.auth.mutations import AuthMutations
@@ -62,6 +63,7 @@ class Query(
     PlanQueries,
     MotivationQueries,
     NutritionQueries,
+    AchievementQueries,
     SocialQueries,
     ChallengeQueries,
     NotificationQueries,

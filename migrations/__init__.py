@@ -13,7 +13,7 @@ MIGRATION_LOCK_KEY = 0x6D6F6D656E74  # "moment"
 
 
 # Tables created by hand-written SQL (xid8 columns, no ORM model): autogenerate leaves them.
-SQL_ONLY_TABLES = frozenset({"realtime_events", "realtime_relay_state"})
+SQL_ONLY_TABLES = frozenset({"realtime_events", "realtime_relay_state", "achievement_checks"})
 # Indexes on expressions, which autogenerate cannot compare.
 SQL_ONLY_INDEXES = frozenset({"idx_challenge_participants_ranking"})
 

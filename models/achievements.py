@@ -19,6 +19,15 @@ class AchievementType(Base):
             name="category",
         ),
         CheckConstraint("points >= 0", name="points"),
+        CheckConstraint(
+            "criteria IS NULL OR NOT (criteria ? 'rule') OR ("
+            "criteria->>'rule' IN ('check_ins', 'streak', 'posts', 'challenges_completed') AND "
+            "CASE WHEN jsonb_typeof(criteria->'threshold') = 'number' "
+            "THEN (criteria->>'threshold')::numeric BETWEEN 1 AND 100000 "
+            "AND (criteria->>'threshold')::numeric = floor((criteria->>'threshold')::numeric) "
+            "ELSE false END)",
+            name="criteria",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -27,7 +36,9 @@ class AchievementType(Base):
     description: Mapped[str | None]
     icon_url: Mapped[str | None]
     category: Mapped[str]
-    criteria: Mapped[dict[str, Any] | None] = mapped_column(comment="e.g. {'streak_days': 7}")
+    criteria: Mapped[dict[str, Any] | None] = mapped_column(
+        comment="the unlock rule: {rule, threshold}; see migration 0011"
+    )
     points: Mapped[int] = mapped_column(server_default="0")
     is_active: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = created_at()

@@ -1,20 +1,23 @@
 """Staff actions. Each writes an audit_logs row (old and new values, IP, user agent) in the
 same transaction as the change it records."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.achievements import AchievementType
 from models.admin import AuditLog
 from models.social import Post
 from models.users import RefreshToken, User
-from resolvers import validation
+from resolvers import achievements, validation
 from resolvers.admin import require_role
-from resolvers.errors import BadUserInput, NotFound
+from resolvers.errors import BadUserInput, Conflict, NotFound
 
 MAX_REASON = 500
 MAX_USER_AGENT = 512
@@ -121,3 +124,107 @@ async def moderate_delete_post(
         origin=origin,
     )
     await session.commit()
+
+
+@dataclass(frozen=True)
+class NewAchievementType:
+    key: str
+    name: str
+    description: str | None
+    icon_url: str | None
+    category: str
+    rule: str | None
+    threshold: int | None
+    points: int
+
+
+ACHIEVEMENT_KEY = re.compile(r"[a-z0-9_]{2,64}")
+ACHIEVEMENT_CATEGORIES = ("streak", "check_ins", "social", "challenge", "milestone")
+MAX_ACHIEVEMENT_POINTS = 100_000
+
+
+def _criteria(rule: str | None, threshold: int | None) -> dict[str, Any] | None:
+    """The unlock rule of a new type (None: awarded by hand)."""
+    if rule is None:
+        if threshold is not None:
+            raise BadUserInput("a threshold needs a rule", field="threshold")
+        return None
+    if rule not in achievements.RULES:
+        raise BadUserInput(f"rule must be one of {', '.join(achievements.RULES)}", field="rule")
+    if threshold is None or not 1 <= threshold <= achievements.MAX_THRESHOLD:
+        raise BadUserInput(
+            f"threshold must be between 1 and {achievements.MAX_THRESHOLD}", field="threshold"
+        )
+    return {"rule": rule, "threshold": threshold}
+
+
+async def create_achievement_type(
+    *, session: AsyncSession, staff_user_id: uuid.UUID, new: NewAchievementType, origin: Origin
+) -> AchievementType:
+    """Adds a badge to the catalogue (admins); with a rule, it unlocks from the next write
+    that reaches its threshold."""
+    staff = await require_role(session=session, user_id=staff_user_id, roles=("admin",))
+    if not ACHIEVEMENT_KEY.fullmatch(new.key):
+        raise BadUserInput("key must be 2-64 characters of a-z, 0-9 and _", field="key")
+    if new.category not in ACHIEVEMENT_CATEGORIES:
+        raise BadUserInput(
+            f"category must be one of {', '.join(ACHIEVEMENT_CATEGORIES)}", field="category"
+        )
+    if not 0 <= new.points <= MAX_ACHIEVEMENT_POINTS:
+        raise BadUserInput(f"points must be 0-{MAX_ACHIEVEMENT_POINTS}", field="points")
+    kind = AchievementType(
+        key=new.key,
+        name=validation.text(new.name, field="name", maximum=100),
+        description=validation.optional_text(new.description, field="description", maximum=500),
+        icon_url=validation.url(new.icon_url, field="iconUrl"),
+        category=new.category,
+        criteria=_criteria(new.rule, new.threshold),
+        points=new.points,
+    )
+    taken = await session.scalar(select(AchievementType.id).where(AchievementType.key == new.key))
+    if taken is not None:
+        raise Conflict("an achievement type has this key", field="key")
+    session.add(kind)
+    await session.flush()
+    _audit(
+        session,
+        admin_user_id=staff.id,
+        action="achievement_type.create",
+        resource_type="achievement_type",
+        resource_id=kind.id,
+        old_values={},
+        new_values={"key": kind.key, "criteria": kind.criteria, "points": kind.points},
+        origin=origin,
+    )
+    try:
+        await session.commit()
+    except IntegrityError:  # the same key created concurrently
+        raise Conflict("an achievement type has this key", field="key") from None
+    return kind
+
+
+async def retire_achievement_type(
+    *, session: AsyncSession, staff_user_id: uuid.UUID, type_id: uuid.UUID, origin: Origin
+) -> AchievementType:
+    """Takes a badge out of the catalogue (admins): it unlocks no more; badges already
+    unlocked stay."""
+    staff = await require_role(session=session, user_id=staff_user_id, roles=("admin",))
+    kind = await session.scalar(
+        select(AchievementType).where(AchievementType.id == type_id).with_for_update()
+    )
+    if kind is None:
+        raise NotFound("achievement type not found")
+    old = kind.is_active
+    kind.is_active = False
+    _audit(
+        session,
+        admin_user_id=staff.id,
+        action="achievement_type.retire",
+        resource_type="achievement_type",
+        resource_id=kind.id,
+        old_values={"is_active": old},
+        new_values={"is_active": False},
+        origin=origin,
+    )
+    await session.commit()
+    return kind

@@ -12,8 +12,6 @@ COMPLETE and FAIL apply only while the plan is still generating: a plan the user
 regenerate meanwhile is pending again, and the worker's late result is dropped.
 """
 
-import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -119,12 +117,3 @@ async def _generate(
         outcome, values = FAIL, {"id": plan_id, "reason": f"generation failed: {error}"[:500]}
     async with engine.begin() as db:
         await db.execute(outcome, values)
-
-
-async def run(engine: AsyncEngine, generate: Generator, stop: asyncio.Event, poll: float) -> None:
-    """Generates plans as they are requested until `stop` is set, polling every `poll` s."""
-    while not stop.is_set():
-        if await run_once(engine, generate):
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), poll)

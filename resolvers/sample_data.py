@@ -1,15 +1,19 @@
-"""The seed document's sample data: test users, goal templates, blog categories."""
+"""The seed document's sample data: test users, goal templates, blog categories, and for the
+test user a goal with its check-ins, AI plan, meals and today's motivation, so that each
+domain shows something at once in GraphiQL."""
 
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from models.blog import BlogCategory
-from models.goals import GoalCategory, GoalFrequency, GoalTemplate
+from models.goals import Goal, GoalCategory, GoalFrequency, GoalTemplate
 from models.users import OAuthAccount, User
+from resolvers.plan_worker import GoalBrief, template_plan
 
 TEST_PASSWORD = "momentum-dev-password"  # noqa: S105 (documented development login)
 # bcrypt (cost 12) of TEST_PASSWORD: a "$2b$" hash as migrated from Supabase.
@@ -65,6 +69,7 @@ class SeedReport:
     oauth_accounts: int = 0
     goal_templates: int = 0
     blog_categories: int = 0
+    test_user_activity: int = 0  # 1 when the test user's goal, plan, meals... were added
 
 
 async def load_sample_data(*, session: AsyncSession, include_test_users: bool) -> SeedReport:
@@ -83,6 +88,7 @@ async def load_sample_data(*, session: AsyncSession, include_test_users: bool) -
             .on_conflict_do_nothing()
             .returning(OAuthAccount.id),
         )
+        report.test_user_activity = await _test_user_activity(session)
     for title, description, frequency, target_days, reminders, reason in GOAL_TEMPLATES:
         already = await session.scalar(select(exists().where(GoalTemplate.title == title)))
         if not already:
@@ -108,6 +114,60 @@ async def load_sample_data(*, session: AsyncSession, include_test_users: bool) -
     )
     await session.commit()
     return report
+
+
+# The test user's activity, once (when they have no goal yet). Check-ins on the last three
+# days unlock the first-check-in achievement by the database's own rules.
+TEST_USER_ACTIVITY = (
+    """
+    INSERT INTO goals (user_id, title, description, category, frequency, target_days,
+                       reminder_times)
+    SELECT id, 'Morning Run', 'Run every morning', 'fitness', 'daily', 7, ARRAY['06:30']
+    FROM users WHERE email = 'test@fitnudge.app'
+    """,
+    """
+    INSERT INTO check_ins (goal_id, user_id, date, completed, mood, reflection)
+    SELECT g.id, g.user_id, current_date - days, true, 4, 'Felt good'
+    FROM goals g JOIN users u ON u.id = g.user_id, generate_series(1, 3) AS days
+    WHERE u.email = 'test@fitnudge.app'
+    """,
+    """
+    INSERT INTO actionable_plans (goal_id, user_id, status, plan, generated_at)
+    SELECT g.id, g.user_id, 'completed', CAST(:plan AS jsonb), now()
+    FROM goals g JOIN users u ON u.id = g.user_id WHERE u.email = 'test@fitnudge.app'
+    """,
+    """
+    INSERT INTO meal_logs (user_id, logged_on, meal_type, name, calories, protein_g, carbs_g,
+                           fat_g)
+    SELECT u.id, current_date, meal.kind, meal.name, meal.calories, meal.protein, meal.carbs,
+           meal.fat
+    FROM users u, (VALUES ('breakfast', 'Oatmeal with berries', 350, 12, 60, 7),
+                          ('lunch', 'Chicken salad', 520, 40, 25, 28)) AS
+         meal(kind, name, calories, protein, carbs, fat)
+    WHERE u.email = 'test@fitnudge.app'
+    """,
+    """
+    INSERT INTO daily_motivations (user_id, date, message, background_style)
+    SELECT id, current_date, 'Small steps every day add up to big results.', 'sunrise'
+    FROM users WHERE email = 'test@fitnudge.app'
+    ON CONFLICT (user_id, date) DO NOTHING
+    """,
+)
+
+
+async def _test_user_activity(session: AsyncSession) -> int:
+    """Adds the test user's sample activity unless they already have a goal."""
+    has_goal = await session.scalar(
+        select(exists().where(Goal.user_id == User.id, User.email == TEST_USERS[0]["email"]))
+    )
+    if has_goal:
+        return 0
+    brief = GoalBrief("Morning Run", "Run every morning", "daily", 7, ["06:30"])
+    plan = json.dumps(template_plan(brief))
+    for statement in TEST_USER_ACTIVITY:
+        clause = text(statement)
+        await session.execute(clause, {"plan": plan} if "plan" in clause.compile().params else {})
+    return 1
 
 
 async def _insert_missing(session: AsyncSession, statement: Executable) -> int:

@@ -21,6 +21,7 @@ DESIGNED_TABLES = {
 }  # fmt: skip
 AUTH_TABLES = {"refresh_tokens", "email_verifications", "outbound_emails"}
 REALTIME_TABLES = {"realtime_events", "realtime_relay_state"}
+TRIGGER_TABLES = {"achievement_checks"}
 VIEWS = {"user_engagement_summary", "subscription_analytics", "challenge_leaderboard"}
 SEED_INDEXES = {
     "idx_users_email", "idx_users_username", "idx_users_auth_provider", "idx_users_plan",
@@ -67,9 +68,15 @@ async def test_upgrade_builds_every_table_view_and_enum(empty_engine: AsyncEngin
 
     found = await objects(empty_engine)
     tables = {name.removeprefix("table:") for name in found if name.startswith("table:")}
-    assert tables == SEED_TABLES | DESIGNED_TABLES | AUTH_TABLES | REALTIME_TABLES | {
-        "alembic_version"
-    }
+    assert (
+        tables
+        == SEED_TABLES
+        | DESIGNED_TABLES
+        | AUTH_TABLES
+        | REALTIME_TABLES
+        | TRIGGER_TABLES
+        | {"alembic_version"}
+    )
     assert {name.removeprefix("view:") for name in found if name.startswith("view:")} == VIEWS
     assert {"type:goal_category", "type:goal_frequency"} <= found
 

@@ -190,7 +190,7 @@ def test_the_reference_worker_command_completes_pending_plans(database_url: str)
     goal = asyncio.run(pending_plan())
     result = run(["worker", "plans", "--fake", "--once"], environment(DATABASE_URL=database_url))
     assert result.returncode == 0, result.stderr
-    assert "plans generated:" in result.stdout
+    assert "plans generated:" in result.stderr
     assert asyncio.run(status(goal)) == "completed"
     refused = run(["worker", "plans"], environment(DATABASE_URL=database_url))
     assert refused.returncode == 2 and "--fake" in refused.stderr

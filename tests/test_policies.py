@@ -96,7 +96,7 @@ GOAL = "query($id: ID!) { goal(id: $id) { id title checkIns { edges { node { com
 GOALS = "{ goals { edges { node { id } } } }"
 CHECK_INS = "query($goal: ID) { checkIns(goalId: $goal) { edges { node { id } } } }"
 MOTIVATIONS = "{ motivations { edges { node { message } } } }"
-NOTIFICATIONS = "{ notifications { edges { node { id title actor { id } } } } }"
+NOTIFICATIONS = "{ notifications { edges { node { id type title actor { id } } } } }"
 POST = "query($id: ID!) { post(id: $id) { id content } }"
 AUDIT = "{ auditLogs { edges { node { action } } } }"
 ME = "{ me { email feedPreferences { showFollowingOnly } subscription { plan } } }"
@@ -132,7 +132,8 @@ async def test_motivations_are_their_owners_only(client: httpx.AsyncClient, worl
 
 async def test_notifications_are_their_owners_only(client: httpx.AsyncClient, world: World) -> None:
     mine = await gql(client, NOTIFICATIONS, token=world.owner.token)
-    (edge,) = mine["data"]["notifications"]["edges"]
+    edges = mine["data"]["notifications"]["edges"]
+    (edge,) = [edge for edge in edges if edge["node"]["type"] != "achievement"]
     assert edge["node"]["actor"]["id"] == str(world.follower.id)
     theirs = await gql(client, NOTIFICATIONS, token=world.follower.token)
     assert theirs["data"]["notifications"]["edges"] == []

@@ -51,8 +51,25 @@ async def test_sample_data_on_an_empty_database_and_test_users_only_outside_prod
             )
         )
     assert production == SeedReport(goal_templates=4, blog_categories=4)
-    assert development == SeedReport(users=2, oauth_accounts=1)
+    assert development == SeedReport(users=2, oauth_accounts=1, test_user_activity=1)
     assert apple_account == "appleuser"
+    async with empty_engine.connect() as db:
+        shown = (
+            await db.execute(
+                text(
+                    "SELECT (SELECT status FROM actionable_plans p WHERE p.user_id = u.id), "
+                    "(SELECT count(*) FROM check_ins c WHERE c.user_id = u.id), "
+                    "(SELECT calories FROM daily_nutrition_summaries d "
+                    " WHERE d.user_id = u.id AND d.date = current_date), "
+                    "(SELECT count(*) FROM daily_motivations m WHERE m.user_id = u.id), "
+                    "(SELECT array_agg(t.key) FROM user_achievements a "
+                    " JOIN achievement_types t ON t.id = a.achievement_type_id "
+                    " WHERE a.user_id = u.id) "
+                    "FROM users u WHERE u.email = 'test@fitnudge.app'"
+                )
+            )
+        ).one()
+    assert tuple(shown) == ("completed", 3, 870, 1, ["first_check_in"])
 
 
 async def demo_counts(engine: AsyncEngine) -> dict[str, int]:

@@ -32,11 +32,12 @@ async def new_post(client: httpx.AsyncClient, author: Person, content: str = "Da
 
 
 async def notifications_of(engine: AsyncEngine, user: Person) -> list[tuple[str, uuid.UUID]]:
+    """The user's notifications that someone else caused (achievements have no actor)."""
     async with engine.connect() as db:
         rows = await db.execute(
             text(
                 "SELECT notification_type, actor_id FROM notification_history "
-                "WHERE user_id = :u ORDER BY created_at, id"
+                "WHERE user_id = :u AND actor_id IS NOT NULL ORDER BY created_at, id"
             ),
             {"u": user.id},
         )

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from gql.achievements.types import UserAchievement
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.pagination import Connection, page_of
@@ -112,6 +113,11 @@ class User:
     @classmethod
     def from_model(cls, user: user_models.User) -> "User":
         return cls(**fields_from(cls, user, model=user))
+
+    @strawberry.field(description="The badges this user unlocked, newest first.")
+    async def achievements(self, info: Info) -> list[UserAchievement]:
+        unlocked = await info.context.loaders.achievements_by_user_id.load(self.model.id)
+        return [UserAchievement.from_model(row) for row in unlocked]
 
     @strawberry.field
     async def followers_count(self, info: Info) -> int:
