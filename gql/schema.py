@@ -40,6 +40,8 @@ from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
 from gql.nutrition.mutations import NutritionMutations
 from gql.nutrition.queries import NutritionQueries
+from gql.partners.mutations import PartnerMutations
+from gql.partners.queries import PartnerQueries
 from gql.plans.mutations import PlanMutations
 from gql.plans.queries import PlanQueries
 from gql.query_limits import RequestLimits
@@ -64,6 +66,7 @@ class Query(
     MotivationQueries,
     NutritionQueries,
     AchievementQueries,
+    PartnerQueries,
     SocialQueries,
     ChallengeQueries,
     NotificationQueries,
@@ -81,6 +84,7 @@ class Mutation(
     PlanMutations,
     MotivationMutations,
     NutritionMutations,
+    PartnerMutations,
     SocialMutations,
     ChallengeMutations,
     NotificationMutations,

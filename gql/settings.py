@@ -37,6 +37,7 @@ RATE_LIMITED_ACTIONS = (
     "plan",
     "motivation",
     "meal",
+    "partner",
     "login_email",
     "login_account",
     "login_ip",
@@ -116,6 +117,7 @@ class Settings(BaseSettings):
         default="5/86400", description="motivation regenerations per user"
     )
     rate_limit_meal: str = Field(default="120/3600", description="meals logged per user")
+    rate_limit_partner: str = Field(default="30/3600", description="partner requests per user")
     relay: bool = Field(default=True, description="run the relay as a candidate in serve")
     event_retention_hours: float = Field(default=24, gt=0, description="event log age limit")
     event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")

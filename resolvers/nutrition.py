@@ -27,7 +27,6 @@ MAX_NAME = 200
 MAX_NOTES = 2_000
 MAX_CALORIES = 10_000  # per meal
 MAX_GRAMS = Decimal(2_000)  # per macro per meal
-MAX_RANGE_DAYS = 366
 MEAL_FIELDS = (
     "logged_on",
     "meal_type",
@@ -112,13 +111,6 @@ async def delete_meal(*, session: AsyncSession, owner_id: uuid.UUID, meal_id: uu
     await session.commit()
 
 
-def checked_range(date_from: date, date_to: date) -> None:
-    if date_from > date_to:
-        raise BadUserInput("from must not be after to", field="from")
-    if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise BadUserInput(f"a range is at most {MAX_RANGE_DAYS} days", field="to")
-
-
 async def meals_page(
     *,
     session: AsyncSession,
@@ -129,7 +121,7 @@ async def meals_page(
     after: str | None,
 ) -> Page[MealLog]:
     """The owner's meals of the days from..to (inclusive), newest day first."""
-    checked_range(date_from, date_to)
+    validation.date_range(date_from, date_to)
     query = select(MealLog).where(
         MealLog.user_id == owner_id, MealLog.logged_on.between(date_from, date_to)
     )
@@ -152,7 +144,7 @@ async def nutrition_by_day(
     *, session: AsyncSession, owner_id: uuid.UUID, date_from: date, date_to: date
 ) -> list[DayTotals]:
     """Every day from..to (inclusive), oldest first, from the kept summaries."""
-    checked_range(date_from, date_to)
+    validation.date_range(date_from, date_to)
     summaries = await session.scalars(
         select(DailyNutritionSummary).where(
             DailyNutritionSummary.user_id == owner_id,

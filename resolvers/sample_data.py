@@ -1,6 +1,6 @@
 """The seed document's sample data: test users, goal templates, blog categories, and for the
-test user a goal with its check-ins, AI plan, meals and today's motivation, so that each
-domain shows something at once in GraphiQL."""
+test user a goal with its check-ins, AI plan, meals, today's motivation and a partnership
+with the Apple user, so that each domain shows something at once in GraphiQL."""
 
 import json
 from dataclasses import dataclass
@@ -145,6 +145,13 @@ TEST_USER_ACTIVITY = (
                           ('lunch', 'Chicken salad', 520, 40, 25, 28)) AS
          meal(kind, name, calories, protein, carbs, fat)
     WHERE u.email = 'test@fitnudge.app'
+    """,
+    """
+    INSERT INTO accountability_partners (requester_id, partner_id, status, message, accepted_at)
+    SELECT t.id, a.id, 'accepted', 'Keep me honest!', now()
+    FROM users t, users a
+    WHERE t.email = 'test@fitnudge.app' AND a.email = 'user@privaterelay.appleid.com'
+    ON CONFLICT DO NOTHING
     """,
     """
     INSERT INTO daily_motivations (user_id, date, message, background_style)

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from datetime import date
 
 from resolvers.errors import BadUserInput
 
@@ -124,6 +125,17 @@ def language(value: str) -> str:
     if not LANGUAGE.fullmatch(value):
         raise BadUserInput("language must be a language tag such as en or pt-BR", field="language")
     return value
+
+
+MAX_RANGE_DAYS = 366
+
+
+def date_range(date_from: date, date_to: date) -> None:
+    """An inclusive range of days, in order and at most MAX_RANGE_DAYS long."""
+    if date_from > date_to:
+        raise BadUserInput("from must not be after to", field="from")
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise BadUserInput(f"a range is at most {MAX_RANGE_DAYS} days", field="to")
 
 
 def camel(name: str) -> str:

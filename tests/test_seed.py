@@ -64,12 +64,13 @@ async def test_sample_data_on_an_empty_database_and_test_users_only_outside_prod
                     "(SELECT count(*) FROM daily_motivations m WHERE m.user_id = u.id), "
                     "(SELECT array_agg(t.key) FROM user_achievements a "
                     " JOIN achievement_types t ON t.id = a.achievement_type_id "
-                    " WHERE a.user_id = u.id) "
+                    " WHERE a.user_id = u.id), "
+                    "(SELECT status FROM accountability_partners WHERE requester_id = u.id) "
                     "FROM users u WHERE u.email = 'test@fitnudge.app'"
                 )
             )
         ).one()
-    assert tuple(shown) == ("completed", 3, 870, 1, ["first_check_in"])
+    assert tuple(shown) == ("completed", 3, 870, 1, ["first_check_in"], "accepted")
 
 
 async def demo_counts(engine: AsyncEngine) -> dict[str, int]:
