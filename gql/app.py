@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 
 from gql.body_limit import BodyLimit
 from gql.context import Context, build_context
+from gql.dev_outbox import outbox_endpoint
 from gql.health import healthz, metrics_endpoint, readyz_endpoint
 from gql.instrumentation import SocketCounter
 from gql.realtime.admission import Refused
@@ -146,7 +147,10 @@ class GraphQLApp(GraphQL[Context, None]):
             return CloseCode.TOO_MANY_CONNECTIONS, refused.message
         await held.enter_async_context(
             self._realtime.accounts.guard(
-                context.viewer_id, context.token_expires_at, partial(end_socket, context)
+                context.viewer_id,
+                context.token_expires_at,
+                context.token_session_version,
+                partial(end_socket, context),
             )
         )
         await context.authenticate()
@@ -200,6 +204,11 @@ def create_app(settings: Settings) -> Starlette:
             *(
                 [Route("/metrics", metrics_endpoint(realtime, settings))]
                 if settings.metrics_enabled
+                else []
+            ),
+            *(
+                [Route("/dev/outbox", outbox_endpoint(sessionmaker))]
+                if settings.env is not Environment.PRODUCTION
                 else []
             ),
             Route(

@@ -39,6 +39,7 @@ class Context:
     connection_authenticated: bool = False
     shows_outbound_mail: bool = False  # outside production, queued emails go to the log
     token_expires_at: datetime | None = None
+    token_session_version: int = 0
     _session_events: "asyncio.Queue[str] | None" = field(default=None, repr=False)
     admission: Slot | None = field(default=None, repr=False)  # until the first READY
     _staff_role: str | None = field(default=None, repr=False)
@@ -93,17 +94,23 @@ class Context:
         claims, self.credentials_error = credentials(authorization, self.tokens)
         self.viewer_id = claims.user_id if claims else None
         self.token_expires_at = claims.expires_at if claims else None
+        self.token_session_version = claims.session_version if claims else 0
         self.viewer = None
         self.loaders = Loaders(self.sessionmaker, self.viewer_id)
 
     async def authenticate(self) -> None:
         """Loads the token's user (once; batched with every request authenticating at the
-        same moment); an unknown or disabled user invalidates the credentials."""
+        same moment); an unknown or disabled user invalidates the credentials, and so does a
+        token of an older session version (the user signed out everywhere or changed their
+        password since it was issued)."""
         if self.viewer is not None or self.viewer_id is None or self.credentials_error is not None:
             return
         user = await self.realtime.loaders.user_by_id.load(self.viewer_id)
         if user is None or not user.is_active:
             self.credentials_error = Unauthenticated("this account is disabled or gone")
+            return
+        if user.session_version != self.token_session_version:
+            self.credentials_error = Unauthenticated("this session was signed out; sign in again")
             return
         self.viewer = user
 
@@ -163,6 +170,7 @@ def build_context(
         loaders=Loaders(sessionmaker, claims.user_id if claims else None),
         viewer_id=claims.user_id if claims else None,
         token_expires_at=claims.expires_at if claims else None,
+        token_session_version=claims.session_version if claims else 0,
         credentials_error=error,
         shows_outbound_mail=shows_outbound_mail,
     )

@@ -18,6 +18,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gql.accounts.mutations import AccountMutations
+from gql.accounts.queries import AccountQueries
 from gql.achievements.queries import AchievementQueries
 from gql.admin.mutations import AdminMutations
 from gql.admin.queries import AdminQueries
@@ -67,6 +69,7 @@ class Query(
     NutritionQueries,
     AchievementQueries,
     PartnerQueries,
+    AccountQueries,
     SocialQueries,
     ChallengeQueries,
     NotificationQueries,
@@ -79,6 +82,7 @@ class Query(
 @strawberry.type
 class Mutation(
     AuthMutations,
+    AccountMutations,
     UserMutations,
     GoalMutations,
     PlanMutations,

@@ -38,6 +38,8 @@ RATE_LIMITED_ACTIONS = (
     "motivation",
     "meal",
     "partner",
+    "reset",
+    "export",
     "login_email",
     "login_account",
     "login_ip",
@@ -118,6 +120,10 @@ class Settings(BaseSettings):
     )
     rate_limit_meal: str = Field(default="120/3600", description="meals logged per user")
     rate_limit_partner: str = Field(default="30/3600", description="partner requests per user")
+    rate_limit_reset: str = Field(
+        default="5/3600", description="password reset requests per client address and per email"
+    )
+    rate_limit_export: str = Field(default="5/3600", description="data exports per user")
     relay: bool = Field(default=True, description="run the relay as a candidate in serve")
     event_retention_hours: float = Field(default=24, gt=0, description="event log age limit")
     event_retention_max: int = Field(default=1_000_000, ge=1000, description="event log size")

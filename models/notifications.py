@@ -61,7 +61,13 @@ class NotificationHistory(Base):
     updated_at: Mapped[datetime] = updated_at()
 
 
-EMAIL_TEMPLATES = ("verify_email", "sign_up_attempt")
+EMAIL_TEMPLATES = (
+    "verify_email",
+    "sign_up_attempt",
+    "reset_password",
+    "change_email",
+    "email_changed",
+)
 
 
 class OutboundEmail(Base):

@@ -45,6 +45,9 @@ class User(Base):
     email_verified: Mapped[bool] = mapped_column(server_default=text("false"))
     auth_provider: Mapped[str] = mapped_column(server_default="email")
     last_login_at: Mapped[datetime | None]
+    session_version: Mapped[int] = mapped_column(
+        server_default="0", comment="access tokens of an older version are refused"
+    )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -113,15 +116,25 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = created_at()
 
 
+LINK_PURPOSES = ("verify_email", "reset_password", "change_email")
+
+
 class EmailVerification(Base):
-    """A link sent to confirm a new account's email address (stored as its SHA-256)."""
+    """A single-use link sent by email (stored as its SHA-256): to confirm a new account's
+    address, to reset a password, or to confirm a new address (`new_email`)."""
 
     __tablename__ = "email_verifications"
-    __table_args__ = (Index("idx_email_verifications_user_id", "user_id"),)
+    __table_args__ = (
+        Index("idx_email_verifications_user_id", "user_id"),
+        CheckConstraint(one_of("purpose", LINK_PURPOSES), name="purpose"),
+        CheckConstraint("(purpose = 'change_email') = (new_email IS NOT NULL)", name="new_email"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(unique=True, comment="sha256 hex of the token")
+    purpose: Mapped[str] = mapped_column(server_default="verify_email")
+    new_email: Mapped[str | None]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

@@ -101,7 +101,11 @@ async def _abandoned(session: AsyncSession, user: User) -> bool:
     if user.email_verified or user.last_login_at is not None:
         return False
     links = list(
-        await session.scalars(select(EmailVerification).where(EmailVerification.user_id == user.id))
+        await session.scalars(
+            select(EmailVerification).where(
+                EmailVerification.user_id == user.id, EmailVerification.purpose == "verify_email"
+            )
+        )
     )
     now = datetime.now(UTC)
     return bool(links) and all(link.used_at is None and link.expires_at <= now for link in links)
@@ -126,23 +130,31 @@ async def _tell_owner(session: AsyncSession, owner: User) -> OutboundEmail:
     return mail
 
 
-async def verify_email(*, session: AsyncSession, policy: TokenPolicy, token: str) -> Session:
-    """Uses a verification link: the address is confirmed and the account signed in."""
-    now = datetime.now(UTC)
+async def use_link(session: AsyncSession, token: str, purpose: str) -> EmailVerification:
+    """Takes a link sent by email for its purpose, once, before it expires."""
     link = await session.scalar(
         select(EmailVerification)
-        .where(EmailVerification.token_hash == opaque_token_hash(token))
+        .where(
+            EmailVerification.token_hash == opaque_token_hash(token),
+            EmailVerification.purpose == purpose,
+        )
         .with_for_update()
     )
-    if link is None or link.used_at is not None or link.expires_at <= now:
-        raise Unauthenticated("this verification link is invalid, used or expired")
+    if link is None or link.used_at is not None or link.expires_at <= datetime.now(UTC):
+        raise Unauthenticated("this link is invalid, used or expired")
+    link.used_at = datetime.now(UTC)
+    return link
+
+
+async def verify_email(*, session: AsyncSession, policy: TokenPolicy, token: str) -> Session:
+    """Uses a verification link: the address is confirmed and the account signed in."""
+    link = await use_link(session, token, "verify_email")
     user = await session.get(User, link.user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("this account is disabled")
-    link.used_at = now
     user.email_verified = True
-    user.last_login_at = now
-    return await _start_session(session=session, policy=policy, user=user)
+    user.last_login_at = link.used_at
+    return await start_session(session=session, policy=policy, user=user)
 
 
 async def _awaiting_verification(session: AsyncSession, user: User) -> bool:
@@ -150,7 +162,16 @@ async def _awaiting_verification(session: AsyncSession, user: User) -> bool:
     link and are not held back)."""
     if user.email_verified:
         return False
-    return bool(await session.scalar(select(exists().where(EmailVerification.user_id == user.id))))
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    EmailVerification.user_id == user.id,
+                    EmailVerification.purpose == "verify_email",
+                )
+            )
+        )
+    )
 
 
 async def log_in(
@@ -169,7 +190,7 @@ async def log_in(
     if passwords.needs_rehash(stored_hash):
         user.password_hash = await passwords.hash_password(password)
     user.last_login_at = datetime.now(UTC)
-    return await _start_session(session=session, policy=policy, user=user)
+    return await start_session(session=session, policy=policy, user=user)
 
 
 async def refresh(*, session: AsyncSession, policy: TokenPolicy, refresh_token: str) -> Session:
@@ -197,12 +218,14 @@ async def refresh(*, session: AsyncSession, policy: TokenPolicy, refresh_token: 
     if user is None or not user.is_active:
         raise Unauthenticated("this account is disabled")
     stored.used_at = now
-    return await _start_session(session=session, policy=policy, user=user, family=stored.family_id)
+    return await start_session(session=session, policy=policy, user=user, family=stored.family_id)
 
 
-async def _start_session(
+async def start_session(
     *, session: AsyncSession, policy: TokenPolicy, user: User, family: uuid.UUID | None = None
 ) -> Session:
+    """Commits the session's work with a new refresh token (of a new log-in unless
+    `family` is given) and returns tokens of the user's current session version."""
     now = datetime.now(UTC)
     token, token_hash = new_opaque_token()
     session.add(
@@ -215,7 +238,9 @@ async def _start_session(
     )
     await session.commit()
     return Session(
-        access_token=issue_access_token(user_id=user.id, policy=policy, now=now),
+        access_token=issue_access_token(
+            user_id=user.id, policy=policy, now=now, session_version=user.session_version
+        ),
         refresh_token=token,
         user=user,
     )

@@ -25,9 +25,13 @@ class TokenPolicy:
     supabase_issuer: str | None = None  # required with accept_supabase
 
 
-def issue_access_token(*, user_id: uuid.UUID, policy: TokenPolicy, now: datetime) -> str:
+def issue_access_token(
+    *, user_id: uuid.UUID, policy: TokenPolicy, now: datetime, session_version: int = 0
+) -> str:
+    """`sv` is the user's session version when issued: a token of an older one is refused."""
     claims = {
         "sub": str(user_id),
+        "sv": session_version,
         "iat": now,
         "exp": now + policy.access_lifetime,
         "iss": ISSUER,
@@ -40,6 +44,7 @@ def issue_access_token(*, user_id: uuid.UUID, policy: TokenPolicy, now: datetime
 class AccessClaims:
     user_id: uuid.UUID
     expires_at: datetime
+    session_version: int = 0  # tokens from before versions (and Supabase's) count as 0
 
 
 def access_claims(token: str, *, policy: TokenPolicy) -> AccessClaims:
@@ -64,11 +69,19 @@ def access_claims(token: str, *, policy: TokenPolicy) -> AccessClaims:
         return AccessClaims(
             user_id=uuid.UUID(str(claims["sub"])),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            session_version=_session_version(claims),
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("access token expired; refresh it") from None
     except (jwt.InvalidTokenError, ValueError):
         raise Unauthenticated("invalid access token") from None
+
+
+def _session_version(claims: dict[str, object]) -> int:
+    version = claims.get("sv", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise jwt.InvalidTokenError("sv is not an integer")
+    return version
 
 
 def _claims_agree(claims: dict[str, object], policy: TokenPolicy) -> bool:

@@ -1,10 +1,12 @@
 """Account guards: every socket and stream of an account ends when the account is disabled
-(by any writer) or when the token it was opened with expires.
+or deleted (by any writer), when its session version moves past the token's (signed out
+everywhere, new password), or when the token it was opened with expires.
 
 One instance-wide registry: one hub listener per signed-in user (not per socket), one timer
 per guard for its token's expiry, and a database check only when the user's row reports an
-`is_active` change, after a gap in the live feed, or every POLL_SECONDS while Redis is down
-(so a disable during an outage still ends the sockets).
+`is_active` or `session_version` change or its deletion, after a gap in the live feed, or
+every POLL_SECONDS while Redis is down (so a disable during an outage still ends the
+sockets).
 """
 
 import asyncio
@@ -23,12 +25,14 @@ from subscriptions.hub import Callback, Gap, Hub, Message
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+WATCHED = frozenset({"is_active", "session_version"})  # user columns that can end a guard
 
 
 class Ending(StrEnum):
     """Why a guarded connection ends; the transports turn it into their close codes."""
 
     ACCOUNT_DISABLED = "account disabled"
+    SIGNED_OUT = "signed out"
     TOKEN_EXPIRED = "access token expired"  # noqa: S105 (not a password)
 
 
@@ -39,6 +43,7 @@ End = Callable[[Ending], None]
 @dataclass(eq=False)
 class _Guard:
     end: End
+    session_version: int
     timer: asyncio.TimerHandle | None = None
     ended: bool = False
 
@@ -85,12 +90,13 @@ class AccountGuards:
 
     @contextlib.asynccontextmanager
     async def guard(
-        self, user_id: uuid.UUID, expires_at: datetime, end: End
+        self, user_id: uuid.UUID, expires_at: datetime, session_version: int, end: End
     ) -> AsyncIterator[None]:
-        """Calls `end` when the account is disabled or at `expires_at`, while the block runs.
-        The user's row is followed before the block starts: a caller that reads the account
-        inside the block cannot miss a disable that lands after its read."""
-        guard = _Guard(end)
+        """Calls `end` when the account is disabled or deleted, when its session version is
+        no longer `session_version`, or at `expires_at`, while the block runs. The user's row
+        is followed before the block starts: a caller that reads the account inside the
+        block cannot miss a change that lands after its read."""
+        guard = _Guard(end, session_version)
         user = await self._following(user_id)
         user.guards.add(guard)
         delay = (expires_at - datetime.now(UTC)).total_seconds()
@@ -130,7 +136,9 @@ class AccountGuards:
             if isinstance(message, Gap):  # every listener hears it: one check covers all users
                 self._check_everyone_soon()
                 return
-            if message.table == "users" and "is_active" in message.changed:
+            if message.table == "users" and (
+                message.operation == "DELETE" or WATCHED.intersection(message.changed or ())
+            ):
                 self._check([user_id])
 
         return on_message
@@ -153,12 +161,13 @@ class AccountGuards:
         task.add_done_callback(self._checks.discard)
 
     async def _end_disabled(self, user_ids: list[uuid.UUID]) -> None:
-        """Ends the guards of those users whose account is disabled or gone."""
+        """Ends the guards of those users whose account is disabled or gone, and those of
+        an older session version."""
         try:
             async with self._pool.acquire() as connection:
-                active = set(
-                    await connection.fetchval(
-                        "SELECT coalesce(array_agg(id), '{}') FROM users "
+                versions: dict[uuid.UUID, int] = dict(
+                    await connection.fetch(
+                        "SELECT id, session_version FROM users "
                         "WHERE id = ANY($1::uuid[]) AND is_active",
                         user_ids,
                     )
@@ -170,9 +179,11 @@ class AccountGuards:
             return
         for user_id in user_ids:
             user = self._users.get(user_id)
-            if user is not None and user_id not in active:
-                for guard in list(user.guards):
+            for guard in list(user.guards) if user is not None else []:
+                if user_id not in versions:
                     guard.finish(Ending.ACCOUNT_DISABLED)
+                elif versions[user_id] != guard.session_version:
+                    guard.finish(Ending.SIGNED_OUT)
 
     async def _poll_while_disconnected(self) -> None:
         while True:

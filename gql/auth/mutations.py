@@ -6,9 +6,16 @@ import strawberry
 
 from gql.context import Info
 from gql.users.types import Viewer
+from models.notifications import OutboundEmail
 from resolvers import auth as auth_service
 
 log = logging.getLogger(__name__)
+
+
+def show_mail(info: Info, mail: OutboundEmail | None) -> None:
+    """Outside production, a queued email goes to the server log too (with its link)."""
+    if mail is not None and info.context.shows_outbound_mail:
+        log.info("email to %s (%s): %s", mail.to_address, mail.template, mail.data)
 
 
 @strawberry.type
@@ -61,8 +68,7 @@ class AuthMutations:
                 name=input.name,
                 username=input.username,
             )
-        if info.context.shows_outbound_mail:
-            log.info("email to %s (%s): %s", mail.to_address, mail.template, mail.data)
+        show_mail(info, mail)
         return SignUpPayload(email=mail.to_address)
 
     @strawberry.mutation(

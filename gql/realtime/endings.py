@@ -1,5 +1,5 @@
-"""How a guarded connection ends when its account guard says so: a disabled account's
-sessionEvents subscription, if the connection has one, gets FORCE_LOGOUT first (up to
+"""How a guarded connection ends when its account guard says so: a disabled or signed-out
+account's sessionEvents subscription, if the connection has one, gets FORCE_LOGOUT first (up to
 NOTICE_SECONDS to deliver it), then the transport closes with the reason's close code."""
 
 import asyncio
@@ -10,12 +10,14 @@ from gql.context import Context
 from gql.realtime.close_codes import CloseCode
 from subscriptions.accounts import Ending
 
-FORCE_LOGOUT = "FORCE_LOGOUT"
 NOTICE_SECONDS = 0.5
 CLOSE_CODES = {
     Ending.ACCOUNT_DISABLED: CloseCode.ACCOUNT_DISABLED,
+    Ending.SIGNED_OUT: CloseCode.SIGNED_OUT,
     Ending.TOKEN_EXPIRED: CloseCode.TOKEN_EXPIRED,
 }
+
+NOTICED = (Ending.ACCOUNT_DISABLED, Ending.SIGNED_OUT)  # told FORCE_LOGOUT before the close
 
 _running: set["asyncio.Task[None]"] = set()
 
@@ -32,8 +34,8 @@ def end_connection(
 async def _end(
     context: Context, reason: Ending, close: Callable[[CloseCode, str], Awaitable[None]]
 ) -> None:
-    if reason is Ending.ACCOUNT_DISABLED and context.hears_session_events:
-        context.session_events.put_nowait(FORCE_LOGOUT)
+    if reason in NOTICED and context.hears_session_events:
+        context.session_events.put_nowait(str(reason))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(NOTICE_SECONDS):
                 await context.session_events.join()

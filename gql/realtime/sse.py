@@ -144,6 +144,7 @@ def sse_endpoint(
                     realtime.accounts.guard(
                         context.viewer_id,
                         context.token_expires_at,
+                        context.token_session_version,
                         partial(end_connection, context, close=close),
                     )
                 )

@@ -61,7 +61,7 @@ async def socket_scope() -> AsyncIterator[contextlib.AsyncExitStack]:
 
 
 def end_socket(context: Context, reason: Ending) -> None:
-    """The account guard's ending of a websocket: FORCE_LOGOUT then 4001, or 4002."""
+    """The account guard's ending of a websocket: FORCE_LOGOUT then 4001 or 4003, or 4002."""
     websocket = context.request
     end_connection(context, reason, partial(close_quietly, websocket))
 

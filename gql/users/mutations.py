@@ -1,13 +1,10 @@
 """Profile and consent mutations."""
 
-import enum
-from datetime import datetime
-
 import strawberry
 
 from gql.context import Info
 from gql.inputs import given_fields
-from gql.users.types import Viewer
+from gql.users.types import Consent, ConsentType, Viewer
 from resolvers import users_commands
 
 
@@ -23,22 +20,6 @@ class UpdateProfileInput:
         default=strawberry.UNSET, description="IANA name, e.g. Europe/Berlin."
     )
     language: str | None = strawberry.UNSET
-
-
-@strawberry.enum
-class ConsentType(enum.Enum):
-    MARKETING = "marketing"
-    ANALYTICS = "analytics"
-    DATA_PROCESSING = "data_processing"
-
-
-@strawberry.type
-class Consent:
-    type: ConsentType
-    granted: bool
-    granted_at: datetime | None
-    revoked_at: datetime | None
-    created_at: datetime
 
 
 @strawberry.type
@@ -67,10 +48,4 @@ class UserMutations:
                 ip_address=info.context.client_ip,
                 user_agent=info.context.user_agent,
             )
-        return Consent(
-            type=type,
-            granted=consent.granted,
-            granted_at=consent.granted_at,
-            revoked_at=consent.revoked_at,
-            created_at=consent.created_at,
-        )
+        return Consent.from_model(consent)

@@ -22,15 +22,16 @@ class SessionEvent:
 @strawberry.type
 class UserSubscriptions:
     @strawberry.subscription(
-        description="Session-level events. FORCE_LOGOUT: the account was disabled; the "
-        "socket closes with code 4001 right after. (Token expiry closes with 4002.)"
+        description="Session-level events. FORCE_LOGOUT: the account was disabled or deleted "
+        "(reason: account disabled; the socket closes with 4001 right after) or signed out "
+        "everywhere (reason: signed out; 4003). Token expiry closes with 4002."
     )
     async def session_events(self, info: Info) -> AsyncGenerator[SessionEvent, None]:
         info.context.require_viewer()
         queue = info.context.session_events
         while True:
-            kind = await queue.get()
+            reason = await queue.get()
             try:
-                yield SessionEvent(type=SessionEventType(kind), reason="account disabled")
+                yield SessionEvent(type=SessionEventType.FORCE_LOGOUT, reason=reason)
             finally:
                 queue.task_done()

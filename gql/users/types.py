@@ -1,6 +1,7 @@
 """GraphQL types of the viewer's own account (the public profile, `User`, is in the social
 graph's types)."""
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -10,6 +11,7 @@ from gql.conversion import fields_from
 from gql.social.types import User
 from models import billing as billing_models
 from models import users as user_models
+from resolvers import accounts as accounts_service
 from resolvers import users as users_service
 
 
@@ -40,6 +42,26 @@ class PlanSubscription:
         return cls(**fields_from(cls, subscription))
 
 
+@strawberry.enum
+class ConsentType(enum.Enum):
+    MARKETING = "marketing"
+    ANALYTICS = "analytics"
+    DATA_PROCESSING = "data_processing"
+
+
+@strawberry.type(description="A consent decision (the history is kept, newest first).")
+class Consent:
+    type: ConsentType
+    granted: bool
+    granted_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, consent: user_models.UserConsent) -> "Consent":
+        return cls(**fields_from(cls, consent, type=ConsentType(consent.consent_type)))
+
+
 @strawberry.type(description="The signed-in user's own account, with its private fields.")
 class Viewer:
     id: strawberry.ID
@@ -63,6 +85,12 @@ class Viewer:
                 session=session, user_id=self.profile.model.id
             )
         return FeedPreferences.from_model(preferences)
+
+    @strawberry.field(description="The viewer's consent decisions, newest first.")
+    async def consents(self, info: Info) -> list[Consent]:
+        async with info.context.sessionmaker() as session:
+            rows = await accounts_service.consents(session=session, user_id=self.profile.model.id)
+        return [Consent.from_model(row) for row in rows]
 
     @strawberry.field(description="The most recent store subscription, if any.")
     async def subscription(self, info: Info) -> PlanSubscription | None:

@@ -1,0 +1,1 @@
+"""GraphQL surface of the account lifecycle: signing out, passwords, email, deletion, export."""
