@@ -14,11 +14,12 @@ from sqlalchemy import ColumnElement, Date, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.challenges import Challenge, ChallengeParticipant
-from resolvers.errors import NotFound
+from resolvers.errors import Forbidden, NotFound
 from resolvers.goals import local_date
 from resolvers.pagination import Order, Page, fetch_page
 
 CHALLENGE_ORDER = Order(Challenge.starts_on, Challenge.id)
+MEMBER_ORDER = Order(ChallengeParticipant.created_at, ChallengeParticipant.id, descending=False)
 MEMBER_STATUSES = ("invited", "active")
 
 
@@ -150,3 +151,28 @@ async def members_among(
         )
     )
     return set(rows)
+
+
+async def participants_page(
+    *,
+    session: AsyncSession,
+    viewer_id: uuid.UUID,
+    challenge_id: uuid.UUID,
+    include_invited: bool,
+    first: int | None,
+    after: str | None,
+) -> Page[ChallengeParticipant]:
+    """The people taking part (the owner among them while they do), in the order they came;
+    the owner may list the invitations too. Whoever can see the challenge can see who takes
+    part."""
+    challenge = await get_challenge(session=session, viewer_id=viewer_id, challenge_id=challenge_id)
+    statuses = ["active"]
+    if include_invited:
+        if challenge.owner_id != viewer_id:
+            raise Forbidden("only the challenge's owner sees its invitations")
+        statuses.append("invited")
+    query = select(ChallengeParticipant).where(
+        ChallengeParticipant.challenge_id == challenge.id,
+        ChallengeParticipant.status.in_(statuses),
+    )
+    return await fetch_page(session, query, MEMBER_ORDER, first=first, after=after)

@@ -103,6 +103,17 @@ async def _owned(session: AsyncSession, viewer_id: uuid.UUID, challenge_id: uuid
     return challenge
 
 
+async def delete_challenge(
+    *, session: AsyncSession, viewer_id: uuid.UUID, challenge_id: uuid.UUID
+) -> None:
+    """Deletes a challenge (owner only; soft: the row stays with `deleted_at`). It is
+    NOT_FOUND for everyone from then on, and its leaderboard subscriptions end with
+    NOT_FOUND."""
+    challenge = await _owned(session, viewer_id, challenge_id)
+    challenge.deleted_at = datetime.now(UTC)
+    await session.commit()
+
+
 async def _active_count(session: AsyncSession, challenge_id: uuid.UUID) -> int:
     count = await session.scalar(
         select(func.count()).where(

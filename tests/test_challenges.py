@@ -295,3 +295,65 @@ async def test_invitations_are_rate_limited_per_owner(
             for i in invitees
         ]
     assert codes == [[], [], ["RATE_LIMITED"]]
+
+
+PARTICIPANTS = """query($id: ID!, $invited: Boolean!) { challenge(id: $id) {
+  participants(includeInvited: $invited) { edges { node { role status user { id } } } } } }"""
+DELETE = "mutation($id: ID!) { deleteChallenge(id: $id) }"
+
+
+async def test_who_takes_part_is_listed_and_invitations_only_to_the_owner(
+    client: httpx.AsyncClient, engine: AsyncEngine, settings: Settings, people: list[Person]
+) -> None:
+    owner, member, invitee = people
+    challenge = (await create(client, owner, visibility="PRIVATE"))["id"]
+    for someone in (member, invitee):
+        await gql(client, INVITE, {"id": challenge, "user": str(someone.id)}, token=owner.token)
+    await gql(client, JOIN, {"id": challenge, "goal": await goal_of(engine, member)},
+              token=member.token)  # fmt: skip
+
+    def listed(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+        edges = body["data"]["challenge"]["participants"]["edges"]
+        return [(e["node"]["role"], e["node"]["status"], e["node"]["user"]["id"]) for e in edges]
+
+    active = [("OWNER", "ACTIVE", str(owner.id)), ("MEMBER", "ACTIVE", str(member.id))]
+    seen = await gql(client, PARTICIPANTS, {"id": challenge, "invited": False}, token=member.token)
+    assert listed(seen) == active
+    everyone = await gql(
+        client, PARTICIPANTS, {"id": challenge, "invited": True}, token=owner.token
+    )
+    assert listed(everyone) == [*active, ("MEMBER", "INVITED", str(invitee.id))]
+    nosy = await gql(client, PARTICIPANTS, {"id": challenge, "invited": True}, token=member.token)
+    assert error_codes(nosy) == ["FORBIDDEN"]
+    async with engine.begin() as db:
+        stranger = await person(db, settings)
+    hidden = await gql(
+        client, PARTICIPANTS, {"id": challenge, "invited": False}, token=stranger.token
+    )
+    assert error_codes(hidden) == ["NOT_FOUND"]
+
+
+async def test_only_the_owner_deletes_a_challenge_and_then_it_is_gone_for_everyone(
+    client: httpx.AsyncClient, engine: AsyncEngine, people: list[Person]
+) -> None:
+    owner, member, _ = people
+    challenge = (await create(client, owner))["id"]
+    await gql(client, JOIN, {"id": challenge, "goal": await goal_of(engine, member)},
+              token=member.token)  # fmt: skip
+    assert error_codes(await gql(client, DELETE, {"id": challenge}, token=member.token)) == [
+        "FORBIDDEN"
+    ]
+    assert (await gql(client, DELETE, {"id": challenge}, token=owner.token))["data"] == {
+        "deleteChallenge": challenge
+    }
+    for someone in (owner, member):
+        gone = await gql(client, CHALLENGE, {"id": challenge}, token=someone.token)
+        assert error_codes(gone) == ["NOT_FOUND"]
+    assert error_codes(await gql(client, DELETE, {"id": challenge}, token=owner.token)) == [
+        "NOT_FOUND"
+    ]
+    async with engine.connect() as db:
+        kept = await db.scalar(
+            text("SELECT deleted_at IS NOT NULL FROM challenges WHERE id = :c"), {"c": challenge}
+        )
+    assert kept  # soft: the row stays

@@ -107,6 +107,18 @@ class ChallengeMutations:
         return Participation.from_model(member)
 
     @strawberry.mutation(
+        description="Deletes a challenge (owner only); it is NOT_FOUND from then on and its "
+        "leaderboard subscriptions end with NOT_FOUND. Returns its id."
+    )
+    async def delete_challenge(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            await challenges_commands.delete_challenge(
+                session=session, viewer_id=viewer.id, challenge_id=parse_id(id)
+            )
+        return id
+
+    @strawberry.mutation(
         description="Invites someone (owner only) and notifies them; rate-limited per user."
     )
     async def invite_to_challenge(

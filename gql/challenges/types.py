@@ -9,6 +9,7 @@ import strawberry
 
 from gql.context import Info
 from gql.conversion import fields_from
+from gql.pagination import Connection
 from gql.query_limits import LIST_SIZE, integer
 from gql.realtime.sharing import PER_VIEWER
 from gql.scalars import BigInt
@@ -16,6 +17,7 @@ from gql.social.types import User, load_user
 from models import challenges as challenge_models
 from models.goals import GoalCategory
 from models.users import User as UserModel
+from resolvers import challenges as challenges_service
 from resolvers import leaderboards
 from resolvers.challenges import ChallengeStatus, status_of
 from resolvers.leaderboards import RankedStanding, Ranking, Standing
@@ -68,6 +70,29 @@ class Participation:
         )
 
 
+@strawberry.type(description="Someone taking part in (or invited to) a challenge.")
+class ChallengeMember:
+    role: ParticipantRole
+    status: ParticipantStatus
+    score: int
+    joined_at: datetime | None
+    model: strawberry.Private[challenge_models.ChallengeParticipant]
+
+    @classmethod
+    def from_model(cls, row: challenge_models.ChallengeParticipant) -> "ChallengeMember":
+        return cls(
+            role=ParticipantRole(row.role),
+            status=ParticipantStatus(row.status),
+            score=row.score,
+            joined_at=row.joined_at,
+            model=row,
+        )
+
+    @strawberry.field(description="Null if that account is disabled.")
+    async def user(self, info: Info) -> User | None:
+        return await load_user(info, self.model.user_id)
+
+
 @strawberry.type
 class Challenge:
     id: strawberry.ID
@@ -105,6 +130,30 @@ class Challenge:
     @strawberry.field(description="People taking part (invited and left ones not counted).")
     async def participant_count(self, info: Info) -> int:
         return await info.context.loaders.participant_count_by_challenge_id.load(self.model.id)
+
+    @strawberry.field(
+        description="The people taking part, in the order they came (the owner among them "
+        "while they take part); includeInvited (owner only) adds the invitations.",
+        metadata=PER_VIEWER,
+    )
+    async def participants(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        include_invited: bool = False,
+    ) -> Connection[ChallengeMember]:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            page = await challenges_service.participants_page(
+                session=session,
+                viewer_id=viewer.id,
+                challenge_id=self.model.id,
+                include_invited=include_invited,
+                first=first,
+                after=after,
+            )
+        return Connection.from_page(page, ChallengeMember.from_model)
 
     @strawberry.field(description="The viewer's membership, if any.", metadata=PER_VIEWER)
     async def viewer_participation(self, info: Info) -> Participation | None:
