@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,18 +49,29 @@ def checked_count(ids: Sequence[Item]) -> Sequence[Item]:
     return ids
 
 
-async def mark_read(*, session: AsyncSession, owner_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
-    """Marks the owner's notifications read; others' ids are ignored. Returns how many
-    changed (already-read ones do not count)."""
-    checked_count(ids)
+async def mark_read(
+    *, session: AsyncSession, owner_id: uuid.UUID, ids: Sequence[uuid.UUID] | None
+) -> int:
+    """Marks the owner's notifications read (those ids, or all when None); others' ids are
+    ignored. Returns how many changed (already-read ones do not count)."""
+    which = [NotificationHistory.user_id == owner_id, NotificationHistory.read_at.is_(None)]
+    if ids is not None:
+        which.append(NotificationHistory.id.in_(checked_count(ids)))
     result = await session.execute(
-        update(NotificationHistory)
-        .where(
-            NotificationHistory.id.in_(ids),
+        update(NotificationHistory).where(*which).values(read_at=datetime.now(UTC))
+    )
+    await session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete(*, session: AsyncSession, owner_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
+    """Deletes the owner's notifications of those ids; others' ids are ignored. Returns how
+    many were deleted."""
+    result = await session.execute(
+        sa_delete(NotificationHistory).where(
+            NotificationHistory.id.in_(checked_count(ids)),
             NotificationHistory.user_id == owner_id,
-            NotificationHistory.read_at.is_(None),
         )
-        .values(read_at=datetime.now(UTC))
     )
     await session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]

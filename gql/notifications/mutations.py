@@ -1,5 +1,7 @@
 """Notification mutations."""
 
+import uuid
+
 import strawberry
 
 from gql.context import Info
@@ -15,9 +17,33 @@ class NotificationMutations:
     )
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
         viewer = info.context.require_viewer()
-        checked = notifications_commands.checked_count(ids)
-        parsed = [parse_id(value, field="ids") for value in checked]
         async with info.context.sessionmaker() as session:
             return await notifications_commands.mark_read(
-                session=session, owner_id=viewer.id, ids=parsed
+                session=session, owner_id=viewer.id, ids=_parsed(ids)
             )
+
+    @strawberry.mutation(
+        description="Marks every notification of the viewer read. Returns how many changed."
+    )
+    async def mark_all_notifications_read(self, info: Info) -> int:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            return await notifications_commands.mark_read(
+                session=session, owner_id=viewer.id, ids=None
+            )
+
+    @strawberry.mutation(
+        description="Deletes the viewer's notifications (at most 100 ids; others' ids are "
+        "ignored). Returns how many were deleted."
+    )
+    async def delete_notifications(self, info: Info, ids: list[strawberry.ID]) -> int:
+        viewer = info.context.require_viewer()
+        async with info.context.sessionmaker() as session:
+            return await notifications_commands.delete(
+                session=session, owner_id=viewer.id, ids=_parsed(ids)
+            )
+
+
+def _parsed(ids: list[strawberry.ID]) -> list[uuid.UUID]:
+    """The ids, counted before any is parsed."""
+    return [parse_id(value, field="ids") for value in notifications_commands.checked_count(ids)]

@@ -20,7 +20,11 @@ class Notification:
     title: str
     body: str | None
     data: JSON | None
-    read_at: datetime | None
+    read_at: datetime | None = strawberry.field(description="When the viewer opened it.")
+    channel: str = strawberry.field(description="push, email or in_app.")
+    delivery_status: str = strawberry.field(description="pending, sent, delivered or failed.")
+    sent_at: datetime | None
+    delivered_at: datetime | None
     created_at: datetime
     actor_id: strawberry.Private[uuid.UUID | None]
 
