@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.challenges import Challenge, ChallengeParticipant
 from models.users import User
 from resolvers import challenges as challenges_service
-from resolvers import notifications_commands, validation
+from resolvers import notifications_commands, plan_limits, validation
 from resolvers.challenges import ChallengeStatus, status_of
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.goals import get_goal, local_date
@@ -77,6 +77,7 @@ async def create_challenge(
     clean.setdefault("timezone", owner.timezone)
     challenge = Challenge(owner_id=owner.id, **clean)
     _check_window(challenge, today=local_date(datetime.now(UTC), challenge.timezone))
+    await plan_limits.check_new_challenge(session, owner.id)
     session.add(challenge)
     await session.flush()
     session.add(

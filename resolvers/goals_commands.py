@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.goals import CheckIn, Goal, GoalFrequency, GoalTemplate
 from models.users import User
-from resolvers import validation
+from resolvers import plan_limits, validation
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.goals import get_goal, loggable_day
 
@@ -52,6 +52,7 @@ async def create_goal(
         clean["target_days"] = 7
     goal = Goal(user_id=owner_id, **clean)
     _check_schedule(goal)
+    await plan_limits.check_new_active_goal(session, owner_id)
     session.add(goal)
     await session.commit()
     return goal
@@ -88,6 +89,8 @@ async def set_goal_active(
 ) -> Goal:
     """Archives (active=False) or restores a goal; its check-ins are kept."""
     goal = await get_goal(session=session, owner_id=owner_id, goal_id=goal_id)
+    if active and not goal.is_active:
+        await plan_limits.check_new_active_goal(session, owner_id)
     goal.is_active = active
     await session.commit()
     return goal

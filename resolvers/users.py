@@ -175,11 +175,14 @@ async def feed_preferences_of(
     return [stored.get(user_id, DEFAULT_FEED_SETTINGS) for user_id in user_ids]
 
 
-async def current_subscription(*, session: AsyncSession, user_id: uuid.UUID) -> Subscription | None:
-    """The user's most recent store subscription, if any."""
-    return await session.scalar(
+async def subscriptions_of(
+    *, session: AsyncSession, user_id: uuid.UUID, limit: int | None = None
+) -> list[Subscription]:
+    """The user's store subscriptions, most recent purchase first."""
+    query = (
         select(Subscription)
         .where(Subscription.user_id == user_id)
         .order_by(Subscription.purchase_date.desc(), Subscription.id.desc())
-        .limit(1)
+        .limit(limit)
     )
+    return list(await session.scalars(query))

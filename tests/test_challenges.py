@@ -46,8 +46,14 @@ query($joined: Boolean!, $status: ChallengeStatus) {
 
 @pytest.fixture
 async def people(engine: AsyncEngine, settings: Settings) -> list[Person]:
+    """Three people on the pro plan (the free plan owns one live challenge at a time)."""
     async with engine.begin() as db:
-        return [await person(db, settings) for _ in range(3)]
+        three = [await person(db, settings) for _ in range(3)]
+        await db.execute(
+            text("UPDATE users SET plan = 'pro' WHERE id = ANY(:ids)"),
+            {"ids": [p.id for p in three]},
+        )
+    return three
 
 
 async def goal_of(engine: AsyncEngine, someone: Person) -> str:

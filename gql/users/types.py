@@ -94,8 +94,16 @@ class Viewer:
 
     @strawberry.field(description="The most recent store subscription, if any.")
     async def subscription(self, info: Info) -> PlanSubscription | None:
+        history = await self._subscriptions(info, limit=1)
+        return history[0] if history else None
+
+    @strawberry.field(description="Every store subscription, most recent purchase first.")
+    async def subscriptions(self, info: Info) -> list[PlanSubscription]:
+        return await self._subscriptions(info, limit=None)
+
+    async def _subscriptions(self, info: Info, *, limit: int | None) -> list[PlanSubscription]:
         async with info.context.sessionmaker() as session:
-            found = await users_service.current_subscription(
-                session=session, user_id=self.profile.model.id
+            rows = await users_service.subscriptions_of(
+                session=session, user_id=self.profile.model.id, limit=limit
             )
-        return PlanSubscription.from_model(found) if found else None
+        return [PlanSubscription.from_model(row) for row in rows]
