@@ -43,6 +43,7 @@ from gql.schema import create_schema
 from gql.security_headers import SecurityHeaders
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
+from resolvers import provider_tokens
 from resolvers.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -186,11 +187,16 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await realtime.start()
         try:
-            yield
+            if settings.env is Environment.PRODUCTION:
+                async with sessionmaker() as session:
+                    await provider_tokens.check_keys(session, settings.token_cipher.keys)
+            await realtime.start()
+            try:
+                yield
+            finally:
+                await realtime.stop()
         finally:
-            await realtime.stop()
             await redis_client.aclose()
             await engine.dispose()
 

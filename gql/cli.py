@@ -25,7 +25,7 @@ from gql.realtime.state import relay_options
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
-from resolvers import achievements, plan_worker
+from resolvers import achievements, plan_worker, provider_tokens
 from resolvers.demo_data import DemoSizes, generate_demo_data
 from resolvers.sample_data import load_sample_data
 from subscriptions.redis_backend import SupervisedRedisBackend
@@ -282,6 +282,29 @@ def worker_command(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_run_worker(settings.database_url, args.kind, once=args.once, poll=poll))
 
 
+async def _rotate_provider_tokens(settings: Settings) -> None:
+    assert settings.database_url is not None
+    async with (
+        _one_connection(settings.database_url) as engine,
+        create_sessionmaker(engine)() as session,
+    ):
+        changed = await provider_tokens.rotate(session, settings.token_cipher)
+    print(f"provider tokens re-encrypted under the newest key: {changed} row(s)")
+
+
+def provider_tokens_command(settings: Settings, args: argparse.Namespace) -> None:
+    """Re-encrypts sign-in providers' tokens under the newest key (plaintext ones too)."""
+    if not settings.token_cipher.keys:
+        print("momentum provider-tokens rotate: set MOMENTUM_PROVIDER_TOKEN_KEYS", file=sys.stderr)
+        raise SystemExit(2)
+    with running_services(settings, redis=False) as (settings, _):
+        try:
+            asyncio.run(_rotate_provider_tokens(settings))
+        except provider_tokens.MissingKey as missing:
+            print(f"momentum provider-tokens rotate: {missing}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+
 def print_schema(settings: Settings, args: argparse.Namespace) -> None:
     print(create_schema(settings).as_str())
 
@@ -353,6 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     worker_parser.add_argument("--once", action="store_true", help="one round, then exit")
     worker_parser.add_argument("--poll", type=float, default=None, help="seconds between rounds")
     worker_parser.set_defaults(handler=worker_command)
+
+    tokens_parser = commands.add_parser(
+        "provider-tokens",
+        help="rotate: re-encrypt sign-in providers' tokens under the newest key of "
+        "MOMENTUM_PROVIDER_TOKEN_KEYS (and encrypt plaintext ones)",
+    )
+    tokens_parser.add_argument("action", choices=["rotate"])
+    tokens_parser.set_defaults(handler=provider_tokens_command)
 
     schema_parser = commands.add_parser(
         "schema", help="print the GraphQL schema (SDL); schema.graphql is its committed copy"

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gql.query_limits import Limits
+from resolvers import provider_tokens
 from resolvers.rate_limits import Limit
 from resolvers.tokens import TokenPolicy
 
@@ -174,6 +175,10 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics needs `Authorization: Bearer <token>`"
     )
+    provider_token_keys: SecretStr | None = Field(
+        default=None,
+        description="Fernet keys for sign-in providers' tokens, comma-separated, newest first",
+    )
     log_level: str = "info"
 
     @field_validator(*(f"rate_limit_{action}" for action in RATE_LIMITED_ACTIONS))
@@ -181,6 +186,24 @@ class Settings(BaseSettings):
     def _valid_limit(cls, value: str) -> str:
         Limit.parse(value)
         return value
+
+    @field_validator("provider_token_keys")
+    @classmethod
+    def _valid_token_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not all(
+            provider_tokens.valid_key(key) for key in value.get_secret_value().split(",")
+        ):
+            raise ValueError(
+                "each key must be a Fernet key (32 url-safe base64-encoded bytes; "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        return value
+
+    @property
+    def token_cipher(self) -> provider_tokens.TokenCipher:
+        keys = self.provider_token_keys.get_secret_value() if self.provider_token_keys else ""
+        return provider_tokens.TokenCipher([key for key in keys.split(",") if key])
 
     @property
     def rate_limits(self) -> dict[str, Limit]:

@@ -306,7 +306,7 @@ async def test_bad_tokens_are_unauthenticated_even_for_public_fields(
             text("UPDATE users SET is_active = false WHERE id = :id"), {"id": disabled.id}
         )
     secret = settings.jwt_secret.get_secret_value()
-    unsigned = jwt.encode(claims_for(someone.id), None, algorithm="none")
+    unsigned = jwt.encode(claims_for(someone.id), "", algorithm="none")
     bad_tokens = {
         "alg none": unsigned,
         "wrong signature": forged(claims_for(someone.id), "another-secret-of-32-characters!!"),

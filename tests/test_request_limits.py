@@ -233,7 +233,7 @@ async def test_a_bad_token_on_the_stream_endpoint_is_unauthenticated_not_anonymo
 ) -> None:
     async with engine.begin() as db:
         someone = await person(db, settings)
-    unsigned = jwt.encode({"sub": str(someone.id), "aud": "momentum"}, None, algorithm="none")
+    unsigned = jwt.encode({"sub": str(someone.id), "aud": "momentum"}, "", algorithm="none")
     for token in ("forged.token.value", unsigned, someone.token + "x"):
         response = await served.http.post(
             "/graphql/stream",
