@@ -29,6 +29,15 @@ async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def with_rate_limits(settings: Settings, **limits: str) -> Settings:
+    """The settings with these limits (`post="3/60"` sets rate_limit_post) and Redis keys of
+    their own, so no other test's attempts count."""
+    return settings.model_copy(
+        update={f"rate_limit_{action}": limit for action, limit in limits.items()}
+        | {"redis_prefix": f"{settings.redis_prefix}{uuid.uuid4().hex[:8]}:"}
+    )
+
+
 async def gql(
     client: httpx.AsyncClient,
     query: str,

@@ -13,7 +13,7 @@ from gql.app import create_app
 from gql.errors import database_refusal
 from gql.settings import Settings
 from resolvers import passwords
-from tests.graphql import asgi_client, error_codes, gql, people
+from tests.graphql import asgi_client, error_codes, gql, people, with_rate_limits
 
 PASSWORD = "owner-password-1"
 
@@ -181,7 +181,7 @@ async def test_writes_beyond_the_rate_limit_are_refused_with_the_wait_and_write_
     engine: AsyncEngine, settings: Settings
 ) -> None:
     (me,) = await people(engine, settings, 1)
-    limited = settings.model_copy(update={"rate_limit_post": "3/60"})
+    limited = with_rate_limits(settings, post="3/60")
     create = 'mutation { createPost(input: {content: "hi"}) { id } }'
     async with asgi_client(limited) as http:
         results = await asyncio.gather(*(gql(http, create, token=me.token) for _ in range(5)))
@@ -199,12 +199,7 @@ async def test_writes_beyond_the_rate_limit_are_refused_with_the_wait_and_write_
 async def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(
     engine: AsyncEngine, settings: Settings
 ) -> None:
-    limited = settings.model_copy(
-        update={
-            "rate_limit_login_email": "2/300",
-            "redis_prefix": f"{settings.redis_prefix}lockout-{uuid.uuid4().hex[:6]}:",
-        }
-    )
+    limited = with_rate_limits(settings, login_email="2/300")
     email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
     async with engine.begin() as db:
         await db.execute(

@@ -24,7 +24,7 @@ from resolvers.tokens import (
     TokenPolicy,
     issue_access_token,
 )
-from tests.graphql import asgi_client, error_codes, gql, person
+from tests.graphql import asgi_client, error_codes, gql, person, with_rate_limits
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) { signUp(input: $input) { email } }
@@ -178,12 +178,7 @@ async def test_an_address_whose_link_expired_unused_can_be_signed_up_again(
 
 
 async def test_sign_ups_are_limited_per_client_address(settings: Settings) -> None:
-    limited = settings.model_copy(
-        update={
-            "rate_limit_signup_ip": "2/3600",
-            "redis_prefix": f"{settings.redis_prefix}signup-{uuid.uuid4().hex[:6]}:",
-        }
-    )
+    limited = with_rate_limits(settings, signup_ip="2/3600")
     async with asgi_client(limited) as http:
         codes = [
             error_codes(await gql(http, SIGN_UP, {"input": sign_up_input()})) for _ in range(3)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from tests.factories import make_goal
-from tests.graphql import Person, asgi_client, error_codes, gql, person
+from tests.graphql import Person, asgi_client, error_codes, gql, person, with_rate_limits
 
 TODAY = datetime.now(UTC).date()
 CREATE = """
@@ -284,12 +284,7 @@ async def test_invitations_are_rate_limited_per_owner(
     engine: AsyncEngine, settings: Settings, people: list[Person]
 ) -> None:
     owner = people[0]
-    limited = settings.model_copy(
-        update={
-            "rate_limit_invite": "2/3600",
-            "redis_prefix": f"{settings.redis_prefix}invite-{owner.id.hex[:6]}:",
-        }
-    )
+    limited = with_rate_limits(settings, invite="2/3600")
     async with engine.begin() as db:
         invitees = [await person(db, settings) for _ in range(3)]
     async with asgi_client(limited) as http:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.settings import Settings
 from resolvers.motivations import CATALOGUE
 from tests.factories import insert_returning_id
-from tests.graphql import Person, asgi_client, error_codes, gql, people, sql
+from tests.graphql import Person, asgi_client, error_codes, gql, people, sql, with_rate_limits
 
 TODAY = "{ todayMotivation { id date message backgroundStyle regenerationCount } }"
 REGENERATE = "mutation { regenerateMotivation { id date message regenerationCount } }"
@@ -53,9 +53,7 @@ async def test_today_is_one_message_per_local_day_and_regenerating_replaces_it(
 async def test_concurrent_regenerations_each_count_once(
     engine: AsyncEngine, settings: Settings, me: Person
 ) -> None:
-    roomy = settings.model_copy(
-        update={"rate_limit_motivation": "100/60", "redis_prefix": f"{settings.redis_prefix}mo:"}
-    )
+    roomy = with_rate_limits(settings, motivation="100/60")
     async with asgi_client(roomy) as http:
         bodies = await asyncio.gather(*(gql(http, REGENERATE, token=me.token) for _ in range(6)))
         counts = sorted(
@@ -69,9 +67,7 @@ async def test_concurrent_regenerations_each_count_once(
 async def test_regenerating_is_rate_limited(
     engine: AsyncEngine, settings: Settings, me: Person
 ) -> None:
-    limited = settings.model_copy(
-        update={"rate_limit_motivation": "2/86400", "redis_prefix": f"{settings.redis_prefix}m2:"}
-    )
+    limited = with_rate_limits(settings, motivation="2/86400")
     async with asgi_client(limited) as http:
         bodies = [await gql(http, REGENERATE, token=me.token) for _ in range(3)]
     assert [error_codes(body) for body in bodies] == [[], [], ["RATE_LIMITED"]]

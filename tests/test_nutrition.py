@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from tests.factories import make_goal
-from tests.graphql import Person, asgi_client, error_codes, gql, people
+from tests.graphql import Person, asgi_client, error_codes, gql, people, with_rate_limits
 
 LOG = """
 mutation($input: LogMealInput!) {
@@ -181,9 +181,7 @@ async def test_meals_are_their_owners_only(
 async def test_concurrent_meals_keep_the_totals_exact(
     engine: AsyncEngine, settings: Settings, me: Person
 ) -> None:
-    roomy = settings.model_copy(
-        update={"rate_limit_meal": "1000/60", "redis_prefix": f"{settings.redis_prefix}meal:"}
-    )
+    roomy = with_rate_limits(settings, meal="1000/60")
     async with asgi_client(roomy) as http:
         await asyncio.gather(*(log(http, me, calories=10 + n, proteinG=1.25) for n in range(20)))
         totals = await day(http, me, today())
@@ -195,9 +193,7 @@ async def test_concurrent_meals_keep_the_totals_exact(
 async def test_logging_meals_is_rate_limited(
     engine: AsyncEngine, settings: Settings, me: Person
 ) -> None:
-    limited = settings.model_copy(
-        update={"rate_limit_meal": "2/3600", "redis_prefix": f"{settings.redis_prefix}meal2:"}
-    )
+    limited = with_rate_limits(settings, meal="2/3600")
     meal = {"loggedOn": today().isoformat(), "mealType": "LUNCH", "name": "Salad"}
     async with asgi_client(limited) as http:
         bodies = [await gql(http, LOG, {"input": meal}, token=me.token) for _ in range(3)]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.settings import Settings
 from resolvers import plan_worker
 from tests.factories import make_goal
-from tests.graphql import Person, asgi_client, error_codes, gql, people, sql
+from tests.graphql import Person, asgi_client, error_codes, gql, people, sql, with_rate_limits
 from tests.processes import environment, run
 
 REQUEST = """
@@ -145,9 +145,7 @@ async def test_only_the_goal_owner_reads_or_requests_its_plan(
 async def test_plan_requests_are_rate_limited(
     engine: AsyncEngine, settings: Settings, owner: Person
 ) -> None:
-    limited = settings.model_copy(
-        update={"rate_limit_plan": "2/3600", "redis_prefix": f"{settings.redis_prefix}plan:"}
-    )
+    limited = with_rate_limits(settings, plan="2/3600")
     goal = await new_goal(engine, owner)
     async with asgi_client(limited) as http:
         bodies = [await gql(http, REQUEST, {"goal": goal}, token=owner.token) for _ in range(3)]
