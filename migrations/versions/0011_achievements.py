@@ -95,12 +95,32 @@ CREATE TABLE achievement_checks (
 )
 """
 
+# Whether a user still lacks an active type of a rule (once all are unlocked, writes of
+# that kind need no evaluation: unlocks are for good).
+MISSING_TYPE = """
+CREATE FUNCTION achievement_missing(p_user uuid, p_rule text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM achievement_types t
+        WHERE t.is_active AND t.criteria->>'rule' = p_rule
+          AND NOT EXISTS (
+              SELECT 1 FROM user_achievements a
+              WHERE a.user_id = p_user AND a.achievement_type_id = t.id
+          )
+    )
+$$
+"""
+
 NOTE_CHECK_INS = """
 CREATE FUNCTION note_check_in_achievements() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO achievement_checks (user_id, rule, goal_id)
-    SELECT DISTINCT user_id, 'check_ins', NULL::uuid FROM new_rows WHERE completed
-    UNION SELECT DISTINCT user_id, 'streak', goal_id FROM new_rows WHERE completed
+    SELECT user_id, rule, goal_id FROM (
+        SELECT DISTINCT user_id, 'check_ins' AS rule, NULL::uuid AS goal_id
+        FROM new_rows WHERE completed
+        UNION SELECT DISTINCT user_id, 'streak', goal_id FROM new_rows WHERE completed
+    ) written
+    WHERE achievement_missing(user_id, rule)
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
@@ -111,7 +131,10 @@ NOTE_POSTS = """
 CREATE FUNCTION note_post_achievements() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO achievement_checks (user_id, rule)
-    SELECT DISTINCT user_id, 'posts' FROM new_rows WHERE deleted_at IS NULL
+    SELECT user_id, 'posts' FROM (
+        SELECT DISTINCT user_id FROM new_rows WHERE deleted_at IS NULL
+    ) written
+    WHERE achievement_missing(user_id, 'posts')
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
@@ -241,6 +264,7 @@ def upgrade() -> None:
     op.execute(UNLOCK_REACHED)
     op.execute(LOCK_USERS)
     op.execute(CHECKS_TABLE)
+    op.execute(MISSING_TYPE)
     op.execute(NOTE_CHECK_INS)
     op.execute(NOTE_POSTS)
     op.execute(EVALUATE)
@@ -267,6 +291,7 @@ def downgrade() -> None:
         "note_post_achievements()",
         "note_check_in_achievements()",
         "lock_achievement_users(uuid[])",
+        "achievement_missing(uuid, text)",
         "unlock_reached(text, uuid[], int[], uuid[])",
     ):
         op.execute(f"DROP FUNCTION {function}")
