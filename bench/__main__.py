@@ -13,6 +13,7 @@ SCENARIOS = {
     "reconnect-storm": "bench.reconnect_storm",
     "relay": "bench.relay",
     "ws-implementations": "bench.ws_implementations",
+    "achievement-rules": "bench.achievement_rules",
 }
 
 if __name__ == "__main__":
