@@ -2,8 +2,10 @@
 
 `fanout`: N users (distinct accounts) hold the same subscription on one `momentum serve`
 process: `postActivity` of one public post (default; a load generator in its own process,
-bench/writer.py, comments on it with plain SQL at a fixed rate) or `feedEvents` (`--field
-feed`; it writes public posts). Every subscriber receives every event. Measured per N: deliveries/s,
+bench/writer.py, comments on it with plain SQL at a fixed rate), `feedEvents` (`--field
+feed`; it writes public posts) or `tableChanges` of the achievement catalogue with a filter
+(`--field table-changes`; it writes achievement types the filter keeps). Every subscriber
+receives every event. Measured per N: deliveries/s,
 deliveries per server CPU-second (user+system of the server process, relay included), commit
 -> client latency p50/p99 (on a sample of sockets), server RSS per idle subscribed socket, and
 the CPU of the load generator and of the client process. Each N runs with the fan-out engine
@@ -58,27 +60,53 @@ subscription($post: ID!) {
 }
 """
 
+TABLE_CHANGES = """
+subscription {
+  tableChanges(table: ACHIEVEMENT_TYPES, events: [INSERT],
+               filter: [{column: "category", op: EQ, value: "milestone"}]) {
+    cursor operation rowId record { ... on AchievementType { key name points } }
+  }
+}
+"""
+
 
 @dataclass(frozen=True)
 class Field:
-    """A subscription the scenario can fan out: its GraphQL field, its operation, and how
-    many events one write produces."""
+    """A subscription the scenario can fan out: its GraphQL field, its operation, how many
+    events one write produces, and what the load generator writes (bench/writer.py)."""
 
     name: str
     query: str
     events_per_write: int
+    writes: str  # the writer's --writes
+    described: str
 
     def content(self, payload: bytes) -> str | None:
-        """The "post <n>" content a frame carries, if any."""
+        """The "post <n>" text a frame carries, if any."""
         event = json.loads(payload)["payload"]["data"][self.name]
         carrier = event.get("post") or event.get("comment")
-        return carrier["content"] if carrier else None
+        if carrier:
+            return str(carrier["content"])
+        record = event.get("record")
+        return str(record["name"]) if record else None
+
+    def variables(self, post: uuid.UUID) -> dict[str, str]:
+        return {"post": str(post)} if self.writes == "comments" else {}
 
 
 FIELDS = {
     # A comment logs the post's counter update and the comment: two events per write.
-    "post-activity": Field("postActivity", POST_ACTIVITY, 2),
-    "feed": Field("feedEvents", FEED, 1),
+    "post-activity": Field(
+        "postActivity", POST_ACTIVITY, 2, "comments", "comments on one public post"
+    ),
+    "feed": Field("feedEvents", FEED, 1, "posts", "public posts"),
+    "table-changes": Field(
+        "tableChanges",
+        TABLE_CHANGES,
+        1,
+        "achievement-types",
+        "achievement types (category milestone, which every subscriber's filter keeps)",
+    ),
 }
 SAMPLED_SOCKETS = 50
 STALL_SECONDS = 10
@@ -200,7 +228,7 @@ async def fanout_row(
         server = psutil.Process(target.process.pid)
         await asyncio.sleep(1.0 + workers)  # start-up work (workers, relay election) settles
         rss_before = rss_bytes(server)
-        variables = {"post": str(post)} if field.name == "postActivity" else {}
+        variables = field.variables(post)
         sockets = await open_sockets(target, tokens, field.query, variables, SAMPLED_SOCKETS)
         if executable is None:
             live = await settle(sockets)
@@ -214,7 +242,7 @@ async def fanout_row(
         writer = subprocess.Popen(
             [
                 *(sys.executable, "-m", "bench.writer", database_url, str(author)),
-                *(("--post", str(post)) if field.name == "postActivity" else ()),
+                *("--writes", field.writes, "--post", str(post)),
                 *("--rate", str(rate), "--seconds", str(seconds)),
             ],
             stdout=subprocess.PIPE,
@@ -286,14 +314,14 @@ async def fanout(
             for shared in (False, True) if count in before else (True,):
                 rows.append(await row(shared=shared, workers=workers))
                 print(rows[-1], flush=True)
-    writes = "comments on one public post" if field.name == "postActivity" else "public posts"
     print(
         results_file.write(
             "_".join(filter(None, ("fanout", field.name, label))),
             f"Fan-out: {field.name} subscribers of one topic, {rate:g} writes/s for {seconds:g} s",
             rows,
             {
-                "load": f"{writes} written with plain SQL by bench/writer.py in its own process",
+                "load": f"{field.described} written with plain SQL by bench/writer.py in its "
+                "own process",
                 "events": f"{field.events_per_write} per write",
                 "latency": f"commit -> client, sampled on {SAMPLED_SOCKETS} sockets",
                 "server": f"`momentum serve --workers {workers}` (relay included)",

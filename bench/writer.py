@@ -1,10 +1,11 @@
-"""The load generator of the fan-out benchmark, run as its own process: posts (or, with
---post, comments on that post) written with plain SQL at a fixed rate, each committed on its
-own, with content "post <n>". Prints one JSON line per write (its sequence number and commit
-time on the monotonic clock, comparable across processes on one machine), then one with the
-CPU seconds it used.
+"""The load generator of the fan-out benchmark, run as its own process: posts, comments on
+one post, or achievement types, written with plain SQL at a fixed rate, each committed on
+its own, with text "post <n>". Prints one JSON line per write (its sequence number and
+commit time on the monotonic clock, comparable across processes on one machine), then one
+with the CPU seconds it used.
 
-    python -m bench.writer DSN AUTHOR_ID [--post POST_ID] --rate 5 --seconds 20
+    python -m bench.writer DSN AUTHOR_ID --writes posts|comments|achievement-types
+        [--post POST_ID] --rate 5 --seconds 20
 """
 
 import argparse
@@ -16,16 +17,20 @@ import uuid
 import asyncpg
 import psutil
 
+STATEMENTS = {
+    "posts": "INSERT INTO posts (user_id, content) VALUES ($1, $2)",
+    "comments": "INSERT INTO comments (user_id, post_id, content) VALUES ($1, $2, $3)",
+    "achievement-types": "INSERT INTO achievement_types (key, name, category) "
+    "VALUES ('bench_' || replace(gen_random_uuid()::text, '-', ''), $1, 'milestone')",
+}
+
 
 async def write(
-    dsn: str, author: uuid.UUID, post: uuid.UUID | None, rate: float, seconds: float
+    dsn: str, writes: str, author: uuid.UUID, post: uuid.UUID, rate: float, seconds: float
 ) -> None:
     connection = await asyncpg.connect(dsn)
-    if post is None:
-        statement, arguments = "INSERT INTO posts (user_id, content) VALUES ($1, $2)", [author]
-    else:
-        statement = "INSERT INTO comments (user_id, post_id, content) VALUES ($1, $2, $3)"
-        arguments = [author, post]
+    statement = STATEMENTS[writes]
+    arguments = {"posts": [author], "comments": [author, post], "achievement-types": []}[writes]
     started = time.monotonic()
     for number in range(int(rate * seconds)):
         await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
@@ -40,10 +45,18 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("dsn")
     parser.add_argument("author", type=uuid.UUID)
+    parser.add_argument("--writes", choices=sorted(STATEMENTS), default="posts")
     parser.add_argument("--post", type=uuid.UUID, help="comment on this post")
     parser.add_argument("--rate", type=float, default=5)
     parser.add_argument("--seconds", type=float, default=20)
     arguments = parser.parse_args()
     asyncio.run(
-        write(arguments.dsn, arguments.author, arguments.post, arguments.rate, arguments.seconds)
+        write(
+            arguments.dsn,
+            arguments.writes,
+            arguments.author,
+            arguments.post,
+            arguments.rate,
+            arguments.seconds,
+        )
     )

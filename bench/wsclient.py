@@ -135,7 +135,8 @@ class Socket(asyncio.Protocol):
                 self.first_next.set()
                 if self.record:
                     self._record(payload)
-                if b'"type":"READY"' in payload[:300]:
+                head = payload[:300]
+                if b'"type":"READY"' in head or b'"operation":"READY"' in head:
                     self.ready.set()
                     return
                 self.nexts += 1

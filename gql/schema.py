@@ -53,6 +53,7 @@ from gql.settings import Settings
 from gql.social.mutations import SocialMutations
 from gql.social.queries import SocialQueries
 from gql.social.subscriptions import FeedSubscriptions, SocialSubscriptions
+from gql.table_changes.subscriptions import TableSubscriptions
 from gql.users.mutations import UserMutations
 from gql.users.queries import UserQueries
 from gql.users.subscriptions import UserSubscriptions
@@ -121,6 +122,7 @@ class Subscription(
     FeedSubscriptions,
     ChallengeSubscriptions,
     NotificationSubscriptions,
+    TableSubscriptions,
 ):
     pass
 

@@ -31,6 +31,14 @@ REALTIME_TABLES: dict[str, Capture] = {
     "notification_history": Capture(keys=("user_id",)),
     "challenges": Capture(keys=("id", "owner_id"), whole_table=True),
     "challenge_participants": Capture(keys=("challenge_id", "user_id")),
+    "actionable_plans": Capture(keys=("user_id", "goal_id")),
+    "daily_motivations": Capture(keys=("user_id",)),
+    "motivations": Capture(keys=("user_id",)),
+    "meal_logs": Capture(keys=("user_id",)),
+    "daily_nutrition_summaries": Capture(keys=("user_id",)),
+    "achievement_types": Capture(keys=("id",), whole_table=True),
+    "user_achievements": Capture(keys=("user_id",)),
+    "accountability_partners": Capture(keys=("requester_id", "partner_id")),
 }
 
 

@@ -72,6 +72,7 @@ class LogEvent:
                 "row_id": str(self.row_id),
                 "keys": self.keys,
                 "changed": list(self.changed),
+                "created_at": self.created_at.isoformat() if self.created_at else None,
             }
         )
 
@@ -85,6 +86,9 @@ class LogEvent:
             row_id=uuid.UUID(data["row_id"]),
             keys=data["keys"],
             changed=tuple(data["changed"]),
+            created_at=datetime.fromisoformat(data["created_at"])
+            if data.get("created_at")
+            else None,
         )
 
 

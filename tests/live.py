@@ -155,7 +155,8 @@ class TransportWsClient:
 def is_ready(data: dict[str, Any] | None) -> bool:
     """Whether a subscription result is its READY signal."""
     return data is not None and all(
-        isinstance(value, dict) and value.get("type") == "READY" for value in data.values()
+        isinstance(value, dict) and "READY" in (value.get("type"), value.get("operation"))
+        for value in data.values()
     )
 
 

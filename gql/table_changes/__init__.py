@@ -1,0 +1,1 @@
+"""`tableChanges`: the generic, authorized stream of a realtime table's row changes."""

@@ -1,0 +1,159 @@
+"""The tables `tableChanges` streams: each with its model, row policy, GraphQL record type
+and filterable columns."""
+
+import enum
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import Column, Table
+
+from gql.achievements.types import AchievementType, UserAchievement
+from gql.context import Info
+from gql.goals.types import CheckIn, Goal
+from gql.motivations.types import DailyMotivation, Motivation
+from gql.notifications.types import Notification
+from gql.nutrition.types import MealLog, NutritionSummary
+from gql.partners.types import Partnership
+from gql.plans.types import ActionablePlan
+from gql.social.types import User, load_user
+from gql.users.types import Viewer
+from models import achievements, goals, notifications, nutrition, social, users
+from models.base import Base
+from resolvers.nutrition import DayTotals
+from resolvers.row_policies import Listed, OwnedBy, RowPolicy
+
+
+@strawberry.type(description="A follow between two people (the viewer is one of them).")
+class Follow:
+    id: strawberry.ID
+    follower_id: strawberry.ID
+    following_id: strawberry.ID
+    approved_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: social.Follow) -> "Follow":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            follower_id=strawberry.ID(str(row.follower_id)),
+            following_id=strawberry.ID(str(row.following_id)),
+            approved_at=row.approved_at,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def follower(self, info: Info) -> User | None:
+        return await load_user(info, uuid.UUID(self.follower_id))
+
+    @strawberry.field
+    async def following(self, info: Info) -> User | None:
+        return await load_user(info, uuid.UUID(self.following_id))
+
+
+def _summary(row: nutrition.DailyNutritionSummary) -> NutritionSummary:
+    return NutritionSummary.from_totals(
+        DayTotals(row.date, row.meals_count, row.calories, row.protein_g, row.carbs_g, row.fat_g)
+    )
+
+
+@strawberry.enum(
+    description="The tables tableChanges streams. posts, comments, likes, challenges and "
+    "challenge_participants reach clients through feedEvents, postActivity, the challenge "
+    "subscriptions and leaderboardUpdates, whose visibility rules they need."
+)
+class RealtimeTable(enum.Enum):
+    USERS = "users"
+    GOALS = "goals"
+    CHECK_INS = "check_ins"
+    ACTIONABLE_PLANS = "actionable_plans"
+    DAILY_MOTIVATIONS = "daily_motivations"
+    MOTIVATIONS = "motivations"
+    NOTIFICATION_HISTORY = "notification_history"
+    MEAL_LOGS = "meal_logs"
+    DAILY_NUTRITION_SUMMARIES = "daily_nutrition_summaries"
+    ACHIEVEMENT_TYPES = "achievement_types"
+    USER_ACHIEVEMENTS = "user_achievements"
+    ACCOUNTABILITY_PARTNERS = "accountability_partners"
+    FOLLOWS = "follows"
+
+
+@dataclass(frozen=True)
+class StreamedTable:
+    model: type[Base]
+    policy: RowPolicy
+    record: Callable[[Any], object]
+    filterable: tuple[str, ...]
+
+    @property
+    def columns(self) -> dict[str, Column[Any]]:
+        table: Table = self.model.__table__  # type: ignore[assignment]
+        return {name: table.c[name] for name in self.filterable}
+
+
+MINE = OwnedBy(("user_id",))
+TABLES: dict[RealtimeTable, StreamedTable] = {
+    RealtimeTable.USERS: StreamedTable(
+        users.User, OwnedBy(("id",)), Viewer.from_model, ("id", "plan", "timezone")
+    ),
+    RealtimeTable.GOALS: StreamedTable(
+        goals.Goal, MINE, Goal.from_model, ("id", "category", "frequency", "is_active")
+    ),
+    RealtimeTable.CHECK_INS: StreamedTable(
+        goals.CheckIn, MINE, CheckIn.from_model, ("id", "goal_id", "date", "completed", "mood")
+    ),
+    RealtimeTable.ACTIONABLE_PLANS: StreamedTable(
+        goals.ActionablePlan, MINE, ActionablePlan.from_model, ("id", "goal_id", "status")
+    ),
+    RealtimeTable.DAILY_MOTIVATIONS: StreamedTable(
+        goals.DailyMotivation, MINE, DailyMotivation.from_model, ("id", "date")
+    ),
+    RealtimeTable.MOTIVATIONS: StreamedTable(
+        goals.Motivation,
+        MINE,
+        Motivation.from_model,
+        ("id", "goal_id", "message_type", "is_sent", "scheduled_for"),
+    ),
+    RealtimeTable.NOTIFICATION_HISTORY: StreamedTable(
+        notifications.NotificationHistory,
+        MINE,
+        Notification.from_model,
+        ("id", "notification_type", "channel", "delivery_status", "read_at"),
+    ),
+    RealtimeTable.MEAL_LOGS: StreamedTable(
+        nutrition.MealLog,
+        MINE,
+        MealLog.from_model,
+        ("id", "goal_id", "logged_on", "meal_type", "calories"),
+    ),
+    RealtimeTable.DAILY_NUTRITION_SUMMARIES: StreamedTable(
+        nutrition.DailyNutritionSummary, MINE, _summary, ("id", "date", "calories")
+    ),
+    RealtimeTable.ACHIEVEMENT_TYPES: StreamedTable(
+        achievements.AchievementType,
+        Listed("is_active"),
+        AchievementType.from_model,
+        ("id", "key", "category", "points"),
+    ),
+    RealtimeTable.USER_ACHIEVEMENTS: StreamedTable(
+        achievements.UserAchievement,
+        MINE,
+        UserAchievement.from_model,
+        ("id", "achievement_type_id", "goal_id"),
+    ),
+    RealtimeTable.ACCOUNTABILITY_PARTNERS: StreamedTable(
+        social.AccountabilityPartner,
+        OwnedBy(("requester_id", "partner_id")),
+        Partnership.from_model,
+        ("id", "requester_id", "partner_id", "status"),
+    ),
+    RealtimeTable.FOLLOWS: StreamedTable(
+        social.Follow,
+        OwnedBy(("follower_id", "following_id")),
+        Follow.from_model,
+        ("id", "follower_id", "following_id", "approved_at"),
+    ),
+}

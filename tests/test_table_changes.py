@@ -1,0 +1,261 @@
+"""`tableChanges`: every streamed table's changes by any writer reach the people who may see
+the row, and no one else; filters, events, READY and resuming behave as documented."""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gql.settings import Settings
+from tests.graphql import Person, people, sql
+from tests.live import TransportWsClient, live_server
+
+CHANGES = """
+subscription($table: RealtimeTable!, $events: [RowOperation!], $filter: [RowFilter!],
+             $after: String) {
+  tableChanges(table: $table, events: $events, filter: $filter, after: $after) {
+    cursor operation table changedColumns rowId commitTimestamp
+    record { __typename ... on MealLog { name calories } ... on Goal { title } }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+async def address(settings: Settings) -> AsyncIterator[str]:
+    async with live_server(settings) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def watching(
+    address: str, who: Person, table: str, **variables: Any
+) -> AsyncIterator[TransportWsClient]:
+    """A socket subscribed to the table's changes, live (past READY)."""
+    async with TransportWsClient.connect(address, who.token) as client:
+        await client.subscribe(CHANGES, {"table": table} | variables)
+        await client.ready()
+        yield client
+
+
+async def change(client: TransportWsClient) -> dict[str, Any]:
+    data = await client.next_data()
+    event: dict[str, Any] = data["tableChanges"]
+    return event
+
+
+async def goal_of(engine: AsyncEngine, owner: Person) -> uuid.UUID:
+    async with engine.begin() as db:
+        goal: uuid.UUID = await db.scalar(
+            text("INSERT INTO goals (user_id, title, frequency) VALUES (:u, 'G', 'daily') "
+                 "RETURNING id"),
+            {"u": owner.id},
+        )  # fmt: skip
+    return goal
+
+
+# Each table: SQL writing a row for :u (with :g one of their goals), and an update of it.
+WRITES = {
+    "GOALS": ("INSERT INTO goals (user_id, title, frequency) VALUES (:u, 'Run', 'daily')",
+              "UPDATE goals SET title = 'Walk' WHERE user_id = :u AND title = 'Run'"),
+    "CHECK_INS": ("INSERT INTO check_ins (goal_id, user_id, date, completed) "
+                  "VALUES (:g, :u, current_date, true)",
+                  "UPDATE check_ins SET mood = 4 WHERE goal_id = :g"),
+    "ACTIONABLE_PLANS": ("INSERT INTO actionable_plans (goal_id, user_id) VALUES (:g, :u)",
+                         "UPDATE actionable_plans SET status = 'generating' WHERE goal_id = :g"),
+    "DAILY_MOTIVATIONS": ("INSERT INTO daily_motivations (user_id, date, message) "
+                          "VALUES (:u, current_date, 'Go')",
+                          "UPDATE daily_motivations SET message = 'On', regeneration_count = 1 "
+                          "WHERE user_id = :u"),
+    "MOTIVATIONS": ("INSERT INTO motivations (user_id, message) VALUES (:u, 'Push')",
+                    "UPDATE motivations SET is_sent = true, sent_at = now() WHERE user_id = :u"),
+    "NOTIFICATION_HISTORY": ("INSERT INTO notification_history (user_id, notification_type, "
+                             "title) VALUES (:u, 'system', 'Hi')",
+                             "UPDATE notification_history SET read_at = now() "
+                             "WHERE user_id = :u"),
+    "MEAL_LOGS": ("INSERT INTO meal_logs (user_id, logged_on, meal_type, name, calories) "
+                  "VALUES (:u, current_date, 'lunch', 'Soup', 300)",
+                  "UPDATE meal_logs SET calories = 350 WHERE user_id = :u"),
+    "DAILY_NUTRITION_SUMMARIES": ("INSERT INTO meal_logs (user_id, logged_on, meal_type, name, "
+                                  "calories) VALUES (:u, current_date, 'lunch', 'Soup', 300)",
+                                  "UPDATE meal_logs SET calories = 350 WHERE user_id = :u"),
+    "USER_ACHIEVEMENTS": ("INSERT INTO user_achievements (user_id, achievement_type_id) "
+                          "SELECT :u, id FROM achievement_types WHERE key = 'first_post'",
+                          "UPDATE user_achievements SET metadata = '{\"n\": 1}' "
+                          "WHERE user_id = :u"),
+    "USERS": (None, "UPDATE users SET bio = 'Runner' WHERE id = :u"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("table", sorted(WRITES))
+async def test_owned_rows_reach_their_owner_only_whoever_writes(
+    address: str, engine: AsyncEngine, settings: Settings, table: str
+) -> None:
+    owner, stranger = await people(engine, settings, 2)
+    goals = {owner.id: await goal_of(engine, owner), stranger.id: await goal_of(engine, stranger)}
+    insert, update = WRITES[table]
+    async with (
+        watching(address, owner, table) as mine,
+        watching(address, stranger, table) as theirs,
+    ):
+        if insert is not None:
+            await sql(engine, insert, u=owner.id, g=goals[owner.id])
+            created = await change(mine)
+            assert (created["operation"], created["table"]) == ("INSERT", table)
+            assert created["commitTimestamp"] is not None and created["rowId"]
+        await sql(engine, update, u=owner.id, g=goals[owner.id])
+        updated = await change(mine)
+        assert updated["operation"] == "UPDATE" and updated["changedColumns"]
+        # The stranger's first change is their own: the owner's never reached them.
+        await sql(engine, update if insert is None else insert, u=stranger.id,
+                  g=goals[stranger.id])  # fmt: skip
+        own = await change(theirs)
+        assert own["operation"] == ("UPDATE" if insert is None else "INSERT")
+        assert own["rowId"] != updated["rowId"]
+
+
+@pytest.mark.parametrize("table", ["ACCOUNTABILITY_PARTNERS", "FOLLOWS"])
+async def test_pair_rows_reach_both_people_and_no_one_else(
+    address: str, engine: AsyncEngine, settings: Settings, table: str
+) -> None:
+    first, second, third, fourth = await people(engine, settings, 4)
+    insert = {
+        "ACCOUNTABILITY_PARTNERS": "INSERT INTO accountability_partners "
+        "(requester_id, partner_id) VALUES (:a, :b)",
+        "FOLLOWS": "INSERT INTO follows (follower_id, following_id) VALUES (:a, :b)",
+    }[table]
+    async with (
+        watching(address, first, table) as asker,
+        watching(address, second, table) as asked,
+        watching(address, third, table) as outsider,
+    ):
+        await sql(engine, insert, a=first.id, b=second.id)
+        pair = [await change(asker), await change(asked)]
+        assert {event["rowId"] for event in pair} == {pair[0]["rowId"]}
+        await sql(engine, insert, a=third.id, b=fourth.id)
+        own = await change(outsider)
+        assert own["rowId"] != pair[0]["rowId"]
+
+
+async def test_the_public_catalogue_reaches_everyone_and_a_retired_type_leaves_as_delete(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    first, second = await people(engine, settings, 2)
+    key = f"t_{uuid.uuid4().hex[:8]}"
+    async with (
+        watching(address, first, "ACHIEVEMENT_TYPES") as one,
+        watching(address, second, "ACHIEVEMENT_TYPES") as other,
+    ):
+        await sql(
+            engine,
+            "INSERT INTO achievement_types (key, name, category) VALUES (:k, 'N', 'milestone')",
+            k=key,
+        )
+        assert [(await change(c))["operation"] for c in (one, other)] == ["INSERT", "INSERT"]
+        await sql(engine, "UPDATE achievement_types SET is_active = false WHERE key = :k", k=key)
+        retired = await change(one)
+        assert (retired["operation"], retired["record"]) == ("DELETE", None)
+
+
+MEAL = (
+    "INSERT INTO meal_logs (user_id, logged_on, meal_type, name, calories) "
+    "VALUES (:u, current_date, 'lunch', :n, :c)"
+)
+
+
+@pytest.mark.parametrize(
+    ("condition", "passing", "marker"),
+    [
+        ({"column": "calories", "op": "EQ", "value": 500}, ["c500"], 500),
+        ({"column": "calories", "op": "NEQ", "value": 500}, ["c100", "c900"], 0),
+        ({"column": "calories", "op": "LT", "value": 500}, ["c100"], 0),
+        ({"column": "calories", "op": "LTE", "value": 500}, ["c100", "c500"], 0),
+        ({"column": "calories", "op": "GT", "value": 500}, ["c900"], 999),
+        ({"column": "calories", "op": "GTE", "value": 500}, ["c500", "c900"], 999),
+        ({"column": "calories", "op": "IN", "values": [100, 900]}, ["c100", "c900"], 900),
+        ({"column": "goal_id", "op": "IS_NULL", "value": True}, ["c100", "c500", "c900"], 0),
+        ({"column": "meal_type", "op": "EQ", "value": "lunch"}, ["c100", "c500", "c900"], 0),
+    ],
+)
+async def test_each_filter_op_keeps_the_rows_it_names(
+    address: str, engine: AsyncEngine, settings: Settings, condition: dict[str, Any],
+    passing: list[str], marker: int,
+) -> None:  # fmt: skip
+    """Three meals, then a marker the filter lets by: what arrives before the marker is
+    exactly what the filter keeps."""
+    (me,) = await people(engine, settings, 1)
+    async with watching(address, me, "MEAL_LOGS", filter=[condition], events=["INSERT"]) as c:
+        for calories in (100, 500, 900):
+            await sql(engine, MEAL, u=me.id, n=f"c{calories}", c=calories)
+        await sql(engine, MEAL, u=me.id, n="end", c=marker)
+        names = []
+        while (name := (await change(c))["record"]["name"]) != "end":
+            names.append(name)
+    assert names == passing
+
+
+async def test_a_row_that_stops_matching_leaves_as_delete_and_events_select_operations(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    (me,) = await people(engine, settings, 1)
+    big = {"column": "calories", "op": "GTE", "value": 500}
+    async with (
+        watching(address, me, "MEAL_LOGS", filter=[big]) as filtered,
+        watching(address, me, "MEAL_LOGS", events=["DELETE"]) as deletes,
+    ):
+        await sql(engine, MEAL, u=me.id, n="feast", c=800)
+        assert (await change(filtered))["operation"] == "INSERT"
+        await sql(engine, "UPDATE meal_logs SET calories = 200 WHERE user_id = :u", u=me.id)
+        left = await change(filtered)
+        assert (left["operation"], left["record"]) == ("DELETE", None)
+        await sql(engine, "DELETE FROM meal_logs WHERE user_id = :u", u=me.id)
+        deleted = await change(deletes)  # its first: neither the insert nor the update
+        assert deleted["operation"] == "DELETE" and deleted["rowId"] == left["rowId"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ({"column": "password_hash", "op": "EQ", "value": "x"}, "not a filterable column"),
+        ({"column": "calories", "op": "EQ", "value": "many"}, "not a int"),
+        ({"column": "meal_type", "op": "LT", "value": "a"}, "has no order"),
+        ({"column": "calories", "op": "IN", "values": list(range(101))}, "1 to 100"),
+        ({"column": "calories", "op": "IS_NULL", "value": True}, "never null"),
+        ({"column": "logged_on", "op": "GT", "value": "yesterday"}, "not a date"),
+        ({"column": "calories", "op": "EQ"}, "needs a value"),
+    ],
+)
+async def test_a_bad_filter_is_refused_before_the_subscription_starts(
+    address: str, engine: AsyncEngine, settings: Settings, condition: dict[str, Any],
+    message: str,
+) -> None:  # fmt: skip
+    (me,) = await people(engine, settings, 1)
+    async with TransportWsClient.connect(address, me.token) as client:
+        await client.subscribe(CHANGES, {"table": "MEAL_LOGS", "filter": [condition]})
+        refused = await client.message()
+        ended = await client.message()
+    assert refused["type"] == "next" and refused["payload"]["data"] is None  # never READY
+    (error,) = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert message in error["message"]
+    assert ended["type"] == "complete"
+
+
+async def test_a_resumed_subscription_gets_what_it_missed_then_ready(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    (me,) = await people(engine, settings, 1)
+    async with watching(address, me, "MEAL_LOGS") as first:
+        await sql(engine, MEAL, u=me.id, n="seen", c=1)
+        cursor = (await change(first))["cursor"]
+    await sql(engine, MEAL, u=me.id, n="missed", c=2)
+    async with TransportWsClient.connect(address, me.token) as again:
+        await again.subscribe(CHANGES, {"table": "MEAL_LOGS", "after": cursor})
+        replayed = (await again.message())["payload"]["data"]["tableChanges"]
+        ready = (await again.message())["payload"]["data"]["tableChanges"]
+    assert (replayed["operation"], replayed["record"]["name"]) == ("INSERT", "missed")
+    assert ready["operation"] == "READY"
