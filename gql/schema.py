@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from gql.accounts.mutations import AccountMutations
 from gql.accounts.queries import AccountQueries
 from gql.achievements.queries import AchievementQueries
+from gql.achievements.subscriptions import AchievementSubscriptions
 from gql.admin.mutations import AdminMutations
 from gql.admin.queries import AdminQueries
 from gql.auth.mutations import AuthMutations
@@ -46,6 +47,7 @@ from gql.partners.mutations import PartnerMutations
 from gql.partners.queries import PartnerQueries
 from gql.plans.mutations import PlanMutations
 from gql.plans.queries import PlanQueries
+from gql.plans.subscriptions import PlanSubscriptions
 from gql.query_limits import RequestLimits
 from gql.realtime.executor import FanoutExecutor
 from gql.scalars import BIG_INT, BigInt
@@ -123,6 +125,8 @@ class Subscription(
     ChallengeSubscriptions,
     NotificationSubscriptions,
     TableSubscriptions,
+    PlanSubscriptions,
+    AchievementSubscriptions,
 ):
     pass
 
