@@ -17,7 +17,7 @@ from subscriptions.capture import REALTIME_TABLES
 SETTLED = "xid < realtime_horizon()"
 COLUMNS = (
     "xid::text::bigint AS xid, id, table_name, operation, row_id, keys::text AS keys, changed, "
-    "created_at"
+    "created_at, old::text AS old"
 )
 
 
@@ -53,6 +53,9 @@ class LogEvent:
     keys: dict[str, str]
     changed: tuple[str, ...] = ()
     created_at: datetime | None = field(default=None, compare=False)
+    old: dict[str, Any] | None = field(
+        default=None, compare=False
+    )  # UPDATE: changed columns' previous values
 
     @property
     def topics(self) -> list[str]:
@@ -73,6 +76,7 @@ class LogEvent:
                 "keys": self.keys,
                 "changed": list(self.changed),
                 "created_at": self.created_at.isoformat() if self.created_at else None,
+                "old": self.old,
             }
         )
 
@@ -89,6 +93,7 @@ class LogEvent:
             created_at=datetime.fromisoformat(data["created_at"])
             if data.get("created_at")
             else None,
+            old=data.get("old"),
         )
 
 
@@ -101,6 +106,7 @@ def _event(row: asyncpg.Record) -> LogEvent:
         keys=json.loads(row["keys"]),
         changed=tuple(row["changed"] or ()),
         created_at=row["created_at"],
+        old=json.loads(row["old"]) if row["old"] else None,
     )
 
 

@@ -18,7 +18,7 @@ CHANGES = """
 subscription($table: RealtimeTable!, $events: [RowOperation!], $filter: [RowFilter!],
              $after: String) {
   tableChanges(table: $table, events: $events, filter: $filter, after: $after) {
-    cursor operation table changedColumns rowId commitTimestamp
+    cursor operation table changedColumns rowId commitTimestamp oldRecord
     record { __typename ... on MealLog { name calories } ... on Goal { title } }
   }
 }
@@ -110,6 +110,7 @@ async def test_owned_rows_reach_their_owner_only_whoever_writes(
         await sql(engine, update, u=owner.id, g=goals[owner.id])
         updated = await change(mine)
         assert updated["operation"] == "UPDATE" and updated["changedColumns"]
+        assert set(updated["oldRecord"]) == set(updated["changedColumns"]) - {"password_hash"}
         # The stranger's first change is their own: the owner's never reached them.
         await sql(engine, update if insert is None else insert, u=stranger.id,
                   g=goals[stranger.id])  # fmt: skip
@@ -212,6 +213,7 @@ async def test_a_row_that_stops_matching_leaves_as_delete_and_events_select_oper
         await sql(engine, "UPDATE meal_logs SET calories = 200 WHERE user_id = :u", u=me.id)
         left = await change(filtered)
         assert (left["operation"], left["record"]) == ("DELETE", None)
+        assert left["oldRecord"] is None  # a DELETE carries the id, not the values
         await sql(engine, "DELETE FROM meal_logs WHERE user_id = :u", u=me.id)
         deleted = await change(deletes)  # its first: neither the insert nor the update
         assert deleted["operation"] == "DELETE" and deleted["rowId"] == left["rowId"]
@@ -259,3 +261,28 @@ async def test_a_resumed_subscription_gets_what_it_missed_then_ready(
         ready = (await again.message())["payload"]["data"]["tableChanges"]
     assert (replayed["operation"], replayed["record"]["name"]) == ("INSERT", "missed")
     assert ready["operation"] == "READY"
+
+
+async def test_an_update_carries_the_previous_values_but_never_a_password_hash(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    (me,) = await people(engine, settings, 1)
+    async with (
+        watching(address, me, "MEAL_LOGS") as meals,
+        watching(address, me, "USERS") as account,
+    ):
+        await sql(engine, MEAL, u=me.id, n="soup", c=300)
+        await change(meals)
+        await sql(engine, "UPDATE meal_logs SET calories = 350 WHERE user_id = :u", u=me.id)
+        updated = await change(meals)
+        assert updated["oldRecord"]["calories"] == 300
+        assert updated["record"]["calories"] == 350
+        await sql(
+            engine,
+            "UPDATE users SET password_hash = 'new-hash', bio = 'Runner' WHERE id = :u",
+            u=me.id,
+        )
+        profile = await change(account)
+    assert "password_hash" in profile["changedColumns"]
+    assert "password_hash" not in profile["oldRecord"]
+    assert profile["oldRecord"]["bio"] is None

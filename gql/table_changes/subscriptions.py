@@ -10,6 +10,7 @@ from functools import partial
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gql.achievements.types import AchievementType, UserAchievement
 from gql.context import Info
@@ -77,6 +78,10 @@ class TableChange:
         description="UPDATE: the columns whose values changed (database names)."
     )
     row_id: strawberry.ID | None = strawberry.field(description="The row's id.")
+    old_record: JSON | None = strawberry.field(
+        description="UPDATE: the previous values of the changed columns (database names; "
+        "password hashes never), as the writer's transaction found them."
+    )
     record: TableRecord | None = strawberry.field(
         description="The row as it is now; null for DELETE, READY and RESYNC."
     )
@@ -126,6 +131,7 @@ def _signal(table: RealtimeTable, signal: Signal) -> TableChange:
         commit_timestamp=None,
         changed_columns=[],
         row_id=None,
+        old_record=None,
         record=None,
     )
 
@@ -165,6 +171,7 @@ async def _change(
         commit_timestamp=event.created_at,
         changed_columns=list(event.changed) if kind is TableChangeKind.UPDATE else [],
         row_id=strawberry.ID(str(event.row_id)),
+        old_record=JSON(event.old) if kind is TableChangeKind.UPDATE and event.old else None,
         record=streamed.record(row) if row is not None else None,  # type: ignore[arg-type]
     )
 
