@@ -2,6 +2,7 @@
 on the same rows."""
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -40,20 +41,20 @@ async def rows_of_everyone(engine: AsyncEngine, settings: Settings) -> list[uuid
     return [first.id, second.id, third.id]
 
 
-@pytest.mark.parametrize("table", list(RealtimeTable))
+@pytest.mark.parametrize("table", [t for t in RealtimeTable if TABLES[t].policy is not None])
 async def test_the_sql_and_in_memory_forms_agree(
     sessionmaker: async_sessionmaker[AsyncSession],
     rows_of_everyone: list[uuid.UUID],
     table: RealtimeTable,
 ) -> None:
     streamed = TABLES[table]
-    model, policy = streamed.model, streamed.policy
+    model: Any = streamed.model
+    policy = streamed.policy
+    assert policy is not None
     async with sessionmaker() as session:
         every_row = (await session.scalars(select(model))).all()
         assert every_row, f"no {table.value} rows to compare on"
         for viewer in rows_of_everyone:
-            in_sql = set(
-                await session.scalars(select(model.id).where(policy.where(model, viewer)))  # type: ignore[attr-defined]
-            )
-            in_memory = {row.id for row in every_row if policy.allows(row, viewer)}  # type: ignore[attr-defined]
+            in_sql = set(await session.scalars(select(model.id).where(policy.where(model, viewer))))
+            in_memory = {row.id for row in every_row if policy.allows(row, viewer)}
             assert in_sql == in_memory

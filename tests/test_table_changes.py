@@ -286,3 +286,36 @@ async def test_an_update_carries_the_previous_values_but_never_a_password_hash(
     assert "password_hash" in profile["changedColumns"]
     assert "password_hash" not in profile["oldRecord"]
     assert profile["oldRecord"]["bio"] is None
+
+
+POSTS = """subscription($filter: [RowFilter!]) { tableChanges(table: POSTS, filter: $filter) {
+  operation rowId record { ... on Post { content } } } }"""
+POST = "INSERT INTO posts (user_id, content, is_public) VALUES (:u, :c, :p)"
+
+
+async def test_posts_follow_the_posts_policy_and_leave_as_delete_when_hidden(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    viewer, author = await people(engine, settings, 2)
+    mine = {"column": "user_id", "op": "EQ", "value": str(author.id)}
+    async with TransportWsClient.connect(address, viewer.token) as client:
+        await client.subscribe(POSTS, {"filter": [mine]})
+        await client.ready()
+        await sql(engine, POST, u=author.id, c="private, unapproved", p=False)
+        await sql(engine, POST, u=author.id, c="public", p=True)
+        public = (await client.next_data())["tableChanges"]  # the private one never came
+        assert (public["operation"], public["record"]["content"]) == ("INSERT", "public")
+        await sql(
+            engine,
+            "INSERT INTO follows (follower_id, following_id, approved_at) VALUES (:v, :a, now())",
+            v=viewer.id,
+            a=author.id,
+        )
+        await sql(engine, POST, u=author.id, c="private, approved", p=False)
+        approved = (await client.next_data())["tableChanges"]
+        assert approved["record"]["content"] == "private, approved"
+        await sql(engine, "DELETE FROM follows WHERE follower_id = :v", v=viewer.id)
+        await sql(engine, "UPDATE posts SET content = 'edited' WHERE id = :p", p=approved["rowId"])
+        await sql(engine, "UPDATE posts SET is_public = false WHERE id = :p", p=public["rowId"])
+        hidden = (await client.next_data())["tableChanges"]  # not the edit: no longer visible
+        assert (hidden["operation"], hidden["rowId"]) == ("DELETE", public["rowId"])

@@ -209,49 +209,71 @@ class FeedSubscriptions:
     async def feed_events(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[FeedEvent, None]:
-        viewer = info.context.require_viewer()
-        context = info.context
-        state = await context.realtime.loaders.feed_state_by_user_id.load(viewer.id)
-        audience = state.audience
-        following_only = state.preferences.show_following_only
-        topics = {"table:posts", f"follower_id:{viewer.id}"}
-        async for item in changes(info, topics=topics, tables={"posts", "follows"}, after=after):
-            if isinstance(item, Resync):
-                async with context.sessionmaker() as session:  # follows may have changed
-                    audience = await social_service.audience_of(
-                        session=session, viewer_id=viewer.id
+        async for change in visible_post_changes(info, after=after, feed=True):
+            view = change.post.view if change.post is not None else None
+            yield FeedEvent(
+                cursor=str(change.cursor),
+                type=change.type,
+                post_id=change.post_id,
+                post=view,
+            )
+
+
+@dataclass(frozen=True)
+class PostChange:
+    """A post event (or a stream signal) as one viewer sees it."""
+
+    cursor: Cursor
+    type: ChangeType
+    post_id: strawberry.ID | None
+    post: "_ReadPost | None"  # the post now; None for DELETED and signals
+    event: LogEvent | None = None  # None for signals
+
+
+async def visible_post_changes(
+    info: Info, *, after: str | None, feed: bool
+) -> AsyncIterator[PostChange]:
+    """Changes of the posts the viewer may see (the posts policy, with the viewer's follows
+    and approvals kept current from their follow events), or with `feed` only those that
+    belong in their feed (the feed rule, with their feed preferences)."""
+    viewer = info.context.require_viewer()
+    context = info.context
+    state = await context.realtime.loaders.feed_state_by_user_id.load(viewer.id)
+    audience = state.audience
+    following_only = feed and state.preferences.show_following_only
+    topics = {"table:posts", f"follower_id:{viewer.id}"}
+    async for item in changes(info, topics=topics, tables={"posts", "follows"}, after=after):
+        if isinstance(item, Resync):
+            async with context.sessionmaker() as session:  # follows may have changed
+                audience = await social_service.audience_of(session=session, viewer_id=viewer.id)
+        if isinstance(item, Signal):
+            yield PostChange(item.cursor, ChangeType(item.type), None, None)
+            continue
+        if item.table == "follows":
+            if item.keys.get("follower_id") == str(viewer.id):
+                follow = None
+                if item.operation != "DELETE":
+                    follow = await context.realtime.rows.load(
+                        item, partial(_read_follow, context, item)
                     )
-            if isinstance(item, Signal):
-                yield FeedEvent(
-                    cursor=str(item.cursor), type=ChangeType(item.type), post_id=None, post=None
-                )
-                continue
-            if item.table == "follows":
-                if item.keys.get("follower_id") == str(viewer.id):
-                    follow = None
-                    if item.operation != "DELETE":
-                        follow = await context.realtime.rows.load(
-                            item, partial(_read_follow, context, item)
-                        )
-                    audience.follow_changed(uuid.UUID(item.keys["following_id"]), follow)
-                continue
-            event = await _feed_event(context, audience, following_only, item)
-            if event is not None:
-                yield event
+                audience.follow_changed(uuid.UUID(item.keys["following_id"]), follow)
+            continue
+        change = await _post_change(context, audience, following_only, item)
+        if change is not None:
+            yield change
 
 
-async def _feed_event(
+async def _post_change(
     context: Context, audience: social_service.Audience, following_only: bool, item: LogEvent
-) -> FeedEvent | None:
-    """What a post event means for one viewer's feed: the post (CREATED, UPDATED), its
+) -> PostChange | None:
+    """What a post event means for one viewer: the post (CREATED, UPDATED), its
     disappearance (DELETED, only if the viewer could see it before), or nothing."""
     author = uuid.UUID(item.keys["user_id"])
     post_id = strawberry.ID(str(item.row_id))
+    gone = PostChange(item.cursor, ChangeType.DELETED, post_id, None, item)
     if item.operation == "DELETE":  # deleted outside the API: only those who saw every post
         if author == audience.viewer_id or author in audience.approved_by:
-            return FeedEvent(
-                cursor=str(item.cursor), type=ChangeType.DELETED, post_id=post_id, post=None
-            )
+            return gone
         return None
     read: _ReadPost | None = await context.realtime.rows.load(
         item, partial(_read_post, context, item.row_id), what="post"
@@ -267,12 +289,7 @@ async def _feed_event(
         author_active=state.author_active,
     )
     if in_feed and sees:
-        return FeedEvent(
-            cursor=str(item.cursor),
-            type=ChangeType(item.operation),
-            post_id=post_id,
-            post=read.view,
-        )
+        return PostChange(item.cursor, ChangeType(item.operation), post_id, read, item)
     saw = item.operation == "UPDATE" and audience.sees(
         author_id=author,
         is_public=post.is_public != ("is_public" in item.changed),
@@ -280,7 +297,5 @@ async def _feed_event(
         author_active=state.author_active,
     )
     if in_feed and saw:
-        return FeedEvent(
-            cursor=str(item.cursor), type=ChangeType.DELETED, post_id=post_id, post=None
-        )
+        return gone
     return None

@@ -19,7 +19,7 @@ from gql.notifications.types import Notification
 from gql.nutrition.types import MealLog, NutritionSummary
 from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
-from gql.social.types import User, load_user
+from gql.social.types import Post, User, load_user
 from gql.users.types import Viewer
 from models import achievements, goals, notifications, nutrition, social, users
 from models.base import Base
@@ -61,9 +61,8 @@ def _summary(row: nutrition.DailyNutritionSummary) -> NutritionSummary:
 
 
 @strawberry.enum(
-    description="The tables tableChanges streams. posts, comments, likes, challenges and "
-    "challenge_participants reach clients through feedEvents, postActivity, the challenge "
-    "subscriptions and leaderboardUpdates, whose visibility rules they need."
+    description="The tables tableChanges streams. comments, likes, challenges and "
+    "challenge_participants reach clients through postActivity and leaderboardUpdates."
 )
 class RealtimeTable(enum.Enum):
     USERS = "users"
@@ -79,12 +78,16 @@ class RealtimeTable(enum.Enum):
     USER_ACHIEVEMENTS = "user_achievements"
     ACCOUNTABILITY_PARTNERS = "accountability_partners"
     FOLLOWS = "follows"
+    POSTS = "posts"
 
 
 @dataclass(frozen=True)
 class StreamedTable:
+    """`policy` None: the table has a rule of its own that needs the viewer's state (posts:
+    the posts policy with the viewer's follows and approvals, as feedEvents applies it)."""
+
     model: type[Base]
-    policy: RowPolicy
+    policy: RowPolicy | None
     record: Callable[[Any], object]
     filterable: tuple[str, ...]
 
@@ -155,5 +158,8 @@ TABLES: dict[RealtimeTable, StreamedTable] = {
         OwnedBy(("follower_id", "following_id")),
         Follow.from_model,
         ("id", "follower_id", "following_id", "approved_at"),
+    ),
+    RealtimeTable.POSTS: StreamedTable(
+        social.Post, None, Post.from_model, ("id", "user_id", "is_public", "media_type")
     ),
 }

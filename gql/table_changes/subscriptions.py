@@ -4,7 +4,7 @@ ordered, resumable, and live only once it says READY."""
 
 import enum
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
@@ -20,8 +20,10 @@ from gql.notifications.types import Notification
 from gql.nutrition.types import MealLog, NutritionSummary
 from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
-from gql.realtime.events import changes
+from gql.realtime.events import ChangeType, changes
 from gql.realtime.executor import delivered_directly
+from gql.social.subscriptions import visible_post_changes
+from gql.social.types import Post
 from gql.table_changes import filters
 from gql.table_changes.catalogue import TABLES, Follow, RealtimeTable, StreamedTable
 from gql.users.types import Viewer
@@ -41,7 +43,8 @@ TableRecord = Annotated[
     | AchievementType
     | UserAchievement
     | Partnership
-    | Follow,
+    | Follow
+    | Post,
     strawberry.union("TableRecord"),
 ]
 
@@ -113,20 +116,69 @@ class TableSubscriptions:
         streamed = TABLES[table]
         conditions = filters.parse(filter, streamed.columns)
         wanted = {event.value for event in events} if events else {"INSERT", "UPDATE", "DELETE"}
-        topics = streamed.policy.topics(table.value, viewer.id)
-        async for item in changes(info, topics=topics, tables={table.value}, after=after):
-            if isinstance(item, Signal):
-                yield _signal(table, item)
-                continue
-            change = await _change(info, table, streamed, conditions, viewer.id, item)
-            if change is not None and change.type.value in wanted:
+        if streamed.policy is None:
+            source = _post_changes(info, table, conditions, after)
+        else:
+            source = _row_changes(info, table, streamed, conditions, viewer.id, after)
+        async for change in source:
+            if change.type.value in wanted or change.type in SIGNALS:
                 yield change
 
 
-def _signal(table: RealtimeTable, signal: Signal) -> TableChange:
+SIGNALS = (TableChangeKind.READY, TableChangeKind.RESYNC)
+KINDS = {
+    ChangeType.CREATED: TableChangeKind.INSERT,
+    ChangeType.UPDATED: TableChangeKind.UPDATE,
+    ChangeType.DELETED: TableChangeKind.DELETE,
+    ChangeType.READY: TableChangeKind.READY,
+    ChangeType.RESYNC: TableChangeKind.RESYNC,
+}
+
+
+async def _row_changes(
+    info: Info,
+    table: RealtimeTable,
+    streamed: StreamedTable,
+    conditions: list[filters.Condition],
+    viewer_id: uuid.UUID,
+    after: str | None,
+) -> AsyncIterator[TableChange]:
+    """A table whose row policy decides from the row alone."""
+    assert streamed.policy is not None
+    topics = streamed.policy.topics(table.value, viewer_id)
+    async for item in changes(info, topics=topics, tables={table.value}, after=after):
+        if isinstance(item, Signal):
+            yield _signal(table, item.cursor, TableChangeKind(item.type))
+            continue
+        change = await _change(info, table, streamed, conditions, viewer_id, item)
+        if change is not None:
+            yield change
+
+
+async def _post_changes(
+    info: Info, table: RealtimeTable, conditions: list[filters.Condition], after: str | None
+) -> AsyncIterator[TableChange]:
+    """Posts: every change of a post the viewer may see (the posts policy, as feedEvents
+    applies it, without the feed rule), then filtered."""
+    async for change in visible_post_changes(info, after=after, feed=False):
+        kind, event = KINDS[change.type], change.event
+        if event is None:
+            yield _signal(table, change.cursor, kind)
+            continue
+        if change.post is None:  # gone from the viewer's sight
+            if filters.matches(conditions, partial(_key_value, event)):
+                yield _row_change(table, TableChangeKind.DELETE, event, None)
+            continue
+        if filters.matches(conditions, partial(getattr, change.post.state.post)):
+            yield _row_change(table, kind, event, change.post.view)
+        elif _left_filter(kind, conditions, event):
+            yield _row_change(table, TableChangeKind.DELETE, event, None)
+
+
+def _signal(table: RealtimeTable, cursor: Any, kind: TableChangeKind) -> TableChange:
     return TableChange(
-        cursor=str(signal.cursor),
-        type=TableChangeKind(signal.type),
+        cursor=str(cursor),
+        type=kind,
         table=table,
         commit_timestamp=None,
         changed_columns=[],
@@ -134,6 +186,31 @@ def _signal(table: RealtimeTable, signal: Signal) -> TableChange:
         old_record=None,
         record=None,
     )
+
+
+def _row_change(
+    table: RealtimeTable, kind: TableChangeKind, event: LogEvent, record: object | None
+) -> TableChange:
+    update = kind is TableChangeKind.UPDATE
+    return TableChange(
+        cursor=str(event.cursor),
+        type=kind,
+        table=table,
+        commit_timestamp=event.created_at,
+        changed_columns=list(event.changed) if update else [],
+        row_id=strawberry.ID(str(event.row_id)),
+        old_record=JSON(event.old) if update and event.old else None,
+        record=record,  # type: ignore[arg-type]
+    )
+
+
+def _left_filter(
+    kind: TableChangeKind, conditions: list[filters.Condition], event: LogEvent
+) -> bool:
+    """Whether an update after which the row no longer matches changed a filtered column:
+    the row was in the viewer's set before, so it leaves it (as a DELETE)."""
+    changed = set(event.changed)
+    return kind is TableChangeKind.UPDATE and any(c.column in changed for c in conditions)
 
 
 async def _change(
@@ -145,35 +222,27 @@ async def _change(
     event: LogEvent,
 ) -> TableChange | None:
     """The change as this viewer sees it, or None when it is not theirs to see."""
+    assert streamed.policy is not None
     kind = TableChangeKind(event.operation)
-    row = None
-    if kind is not TableChangeKind.DELETE:
-        row = await info.context.realtime.rows.load(event, partial(_read, info, streamed, event))
-        if row is None:
-            return None  # deleted since: its DELETE follows
-        shown = streamed.policy.allows(row, viewer_id) and filters.matches(
-            conditions, partial(getattr, row)
-        )
-        if not shown:
-            # Visible and matching before this update? Only if the update changed what
-            # decides: then it leaves the viewer's set, as a DELETE.
-            deciding = {c.column for c in conditions} | set(streamed.policy.deciding)
-            if kind is TableChangeKind.UPDATE and deciding & set(event.changed):
-                kind, row = TableChangeKind.DELETE, None
-            else:
-                return None
-    elif not filters.matches(conditions, partial(_key_value, event)):
+    if kind is TableChangeKind.DELETE:
+        if filters.matches(conditions, partial(_key_value, event)):
+            return _row_change(table, kind, event, None)
         return None
-    return TableChange(
-        cursor=str(event.cursor),
-        type=kind,
-        table=table,
-        commit_timestamp=event.created_at,
-        changed_columns=list(event.changed) if kind is TableChangeKind.UPDATE else [],
-        row_id=strawberry.ID(str(event.row_id)),
-        old_record=JSON(event.old) if kind is TableChangeKind.UPDATE and event.old else None,
-        record=streamed.record(row) if row is not None else None,  # type: ignore[arg-type]
+    row = await info.context.realtime.rows.load(event, partial(_read, info, streamed, event))
+    if row is None:
+        return None  # deleted since: its DELETE follows
+    if streamed.policy.allows(row, viewer_id) and filters.matches(
+        conditions, partial(getattr, row)
+    ):
+        return _row_change(table, kind, event, streamed.record(row))
+    # Visible and matching before this update? Only if the update changed what decides:
+    # then the row leaves the viewer's set, as a DELETE.
+    lost_sight = kind is TableChangeKind.UPDATE and bool(
+        set(streamed.policy.deciding) & set(event.changed)
     )
+    if lost_sight or _left_filter(kind, conditions, event):
+        return _row_change(table, TableChangeKind.DELETE, event, None)
+    return None
 
 
 def _key_value(event: LogEvent, column: str) -> Any:
