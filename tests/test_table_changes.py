@@ -319,3 +319,54 @@ async def test_posts_follow_the_posts_policy_and_leave_as_delete_when_hidden(
         await sql(engine, "UPDATE posts SET is_public = false WHERE id = :p", p=public["rowId"])
         hidden = (await client.next_data())["tableChanges"]  # not the edit: no longer visible
         assert (hidden["operation"], hidden["rowId"]) == ("DELETE", public["rowId"])
+
+
+COMMENTS = """subscription($filter: [RowFilter!]) { tableChanges(table: COMMENTS, filter: $filter) {
+  operation rowId record { ... on Comment { postId content } } } }"""
+LIKES = """subscription { tableChanges(table: LIKES) {
+  operation record { ... on PostReaction { postId reaction user { id } } } } }"""
+COMMENT = "INSERT INTO comments (post_id, user_id, content) VALUES (:p, :u, :c)"
+
+
+async def post_of(engine: AsyncEngine, author: Person, *, public: bool) -> str:
+    async with engine.begin() as db:
+        post: uuid.UUID = await db.scalar(
+            text(POST + " RETURNING id"), {"u": author.id, "c": "p", "p": public}
+        )
+    return str(post)
+
+
+async def test_comments_and_reactions_are_seen_with_their_post(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    viewer, author = await people(engine, settings, 2)
+    public, hidden = (
+        await post_of(engine, author, public=True),
+        await post_of(engine, author, public=False),
+    )
+    on_both = {"column": "post_id", "op": "IN", "values": [public, hidden]}
+    async with (
+        TransportWsClient.connect(address, viewer.token) as comments,
+        TransportWsClient.connect(address, viewer.token) as likes,
+    ):
+        await comments.subscribe(COMMENTS, {"filter": [on_both]})
+        await likes.subscribe(LIKES)
+        await comments.ready()
+        await likes.ready()
+        await sql(engine, COMMENT, p=hidden, u=author.id, c="on a post I cannot see")
+        await sql(engine, COMMENT, p=public, u=author.id, c="hello")
+        seen = (await change(comments))["record"]  # the first comment never came
+        assert seen == {"postId": public, "content": "hello"}
+        await sql(engine, "UPDATE comments SET deleted_at = now() WHERE post_id = :p", p=public)
+        gone = await change(comments)
+        assert (gone["operation"], gone["record"]) == ("DELETE", None)
+        await sql(
+            engine,
+            "INSERT INTO likes (post_id, user_id, reaction_type) VALUES (:h, :u, 'love'), "
+            "(:p, :u, 'cheer')",
+            h=hidden,
+            p=public,
+            u=author.id,
+        )
+        liked = (await change(likes))["record"]
+    assert liked == {"postId": public, "reaction": "CHEER", "user": {"id": str(author.id)}}

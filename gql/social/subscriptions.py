@@ -15,6 +15,7 @@ from gql.realtime.executor import delivered_directly, run_in_group
 from gql.social.types import Comment, Post
 from models import social as social_models
 from resolvers import social as social_service
+from resolvers import users as users_service
 from resolvers.errors import NotFound
 from subscriptions.log import Cursor, LogEvent
 from subscriptions.stream import Ready, Resync, Signal
@@ -230,6 +231,51 @@ class PostChange:
     event: LogEvent | None = None  # None for signals
 
 
+class LiveAudience:
+    """A viewer's side of the posts policy for a stream: read once at its start, then kept
+    current from the viewer's follow events (and read again after a RESYNC)."""
+
+    def __init__(self, context: Context, viewer_id: uuid.UUID) -> None:
+        self._context = context
+        self._viewer_id = viewer_id
+        self.audience = social_service.Audience(viewer_id)
+        self.topic = f"follower_id:{viewer_id}"  # the viewer's own follow events
+
+    async def start(self) -> users_service.FeedSettings:
+        """Reads the viewer's follows and feed preferences (batched with others starting)."""
+        state = await self._context.realtime.loaders.feed_state_by_user_id.load(self._viewer_id)
+        self.audience = state.audience
+        return state.preferences
+
+    async def absorb(self, item: LogEvent | Signal) -> bool:
+        """Takes what changes the audience; True when the item was the viewer's follow."""
+        if isinstance(item, Resync):  # follows may have changed while not followed
+            async with self._context.sessionmaker() as session:
+                self.audience = await social_service.audience_of(
+                    session=session, viewer_id=self._viewer_id
+                )
+            return False
+        if isinstance(item, Signal) or item.table != "follows":
+            return False
+        if item.keys.get("follower_id") == str(self._viewer_id):
+            follow = None
+            if item.operation != "DELETE":
+                follow = await self._context.realtime.rows.load(
+                    item, partial(_read_follow, self._context, item)
+                )
+            self.audience.follow_changed(uuid.UUID(item.keys["following_id"]), follow)
+        return True
+
+    def sees(self, state: social_service.PostState) -> bool:
+        post = state.post
+        return self.audience.sees(
+            author_id=post.user_id,
+            is_public=post.is_public,
+            deleted=post.deleted_at is not None,
+            author_active=state.author_active,
+        )
+
+
 async def visible_post_changes(
     info: Info, *, after: str | None, feed: bool
 ) -> AsyncIterator[PostChange]:
@@ -237,28 +283,17 @@ async def visible_post_changes(
     and approvals kept current from their follow events), or with `feed` only those that
     belong in their feed (the feed rule, with their feed preferences)."""
     viewer = info.context.require_viewer()
-    context = info.context
-    state = await context.realtime.loaders.feed_state_by_user_id.load(viewer.id)
-    audience = state.audience
-    following_only = feed and state.preferences.show_following_only
-    topics = {"table:posts", f"follower_id:{viewer.id}"}
+    live = LiveAudience(info.context, viewer.id)
+    preferences = await live.start()
+    following_only = feed and preferences.show_following_only
+    topics = {"table:posts", live.topic}
     async for item in changes(info, topics=topics, tables={"posts", "follows"}, after=after):
-        if isinstance(item, Resync):
-            async with context.sessionmaker() as session:  # follows may have changed
-                audience = await social_service.audience_of(session=session, viewer_id=viewer.id)
+        if await live.absorb(item):
+            continue
         if isinstance(item, Signal):
             yield PostChange(item.cursor, ChangeType(item.type), None, None)
             continue
-        if item.table == "follows":
-            if item.keys.get("follower_id") == str(viewer.id):
-                follow = None
-                if item.operation != "DELETE":
-                    follow = await context.realtime.rows.load(
-                        item, partial(_read_follow, context, item)
-                    )
-                audience.follow_changed(uuid.UUID(item.keys["following_id"]), follow)
-            continue
-        change = await _post_change(context, audience, following_only, item)
+        change = await _post_change(info.context, live.audience, following_only, item)
         if change is not None:
             yield change
 

@@ -39,6 +39,7 @@ class MediaType(enum.Enum):
 @strawberry.type
 class Comment:
     id: strawberry.ID
+    post_id: strawberry.ID
     content: str
     created_at: datetime
     updated_at: datetime

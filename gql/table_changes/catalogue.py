@@ -19,12 +19,35 @@ from gql.notifications.types import Notification
 from gql.nutrition.types import MealLog, NutritionSummary
 from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
-from gql.social.types import Post, User, load_user
+from gql.social.types import Comment, Post, Reaction, User, load_user
 from gql.users.types import Viewer
 from models import achievements, goals, notifications, nutrition, social, users
 from models.base import Base
 from resolvers.nutrition import DayTotals
 from resolvers.row_policies import Listed, OwnedBy, RowPolicy
+
+
+@strawberry.type(description="Someone's reaction to a post.")
+class PostReaction:
+    id: strawberry.ID
+    post_id: strawberry.ID
+    reaction: Reaction
+    created_at: datetime
+    user_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, row: social.Like) -> "PostReaction":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            post_id=strawberry.ID(str(row.post_id)),
+            reaction=Reaction(row.reaction_type),
+            created_at=row.created_at,
+            user_id=row.user_id,
+        )
+
+    @strawberry.field(description="Who reacted (null if that account is disabled).")
+    async def user(self, info: Info) -> User | None:
+        return await load_user(info, self.user_id)
 
 
 @strawberry.type(description="A follow between two people (the viewer is one of them).")
@@ -61,8 +84,8 @@ def _summary(row: nutrition.DailyNutritionSummary) -> NutritionSummary:
 
 
 @strawberry.enum(
-    description="The tables tableChanges streams. comments, likes, challenges and "
-    "challenge_participants reach clients through postActivity and leaderboardUpdates."
+    description="The tables tableChanges streams. challenge_participants reach clients "
+    "through leaderboardUpdates; challenges are not streamed yet."
 )
 class RealtimeTable(enum.Enum):
     USERS = "users"
@@ -79,17 +102,28 @@ class RealtimeTable(enum.Enum):
     ACCOUNTABILITY_PARTNERS = "accountability_partners"
     FOLLOWS = "follows"
     POSTS = "posts"
+    COMMENTS = "comments"
+    LIKES = "likes"
+
+
+class Rule(enum.Enum):
+    """How a table's rows are authorized."""
+
+    ROW = "row"  # its row policy, from the row alone
+    POSTS = "posts"  # the posts policy, with the viewer's follows and approvals
+    ON_POST = "on_post"  # visible with the post it belongs to (comments, reactions)
 
 
 @dataclass(frozen=True)
 class StreamedTable:
-    """`policy` None: the table has a rule of its own that needs the viewer's state (posts:
-    the posts policy with the viewer's follows and approvals, as feedEvents applies it)."""
+    """`policy` is the row policy of ROW tables; the others need the viewer's state (their
+    follows and approvals), as feedEvents applies it."""
 
     model: type[Base]
     policy: RowPolicy | None
     record: Callable[[Any], object]
     filterable: tuple[str, ...]
+    rule: Rule = Rule.ROW
 
     @property
     def columns(self) -> dict[str, Column[Any]]:
@@ -160,6 +194,20 @@ TABLES: dict[RealtimeTable, StreamedTable] = {
         ("id", "follower_id", "following_id", "approved_at"),
     ),
     RealtimeTable.POSTS: StreamedTable(
-        social.Post, None, Post.from_model, ("id", "user_id", "is_public", "media_type")
+        social.Post,
+        None,
+        Post.from_model,
+        ("id", "user_id", "is_public", "media_type"),
+        Rule.POSTS,
+    ),
+    RealtimeTable.COMMENTS: StreamedTable(
+        social.Comment, None, Comment.from_model, ("id", "post_id", "user_id"), Rule.ON_POST
+    ),
+    RealtimeTable.LIKES: StreamedTable(
+        social.Like,
+        None,
+        PostReaction.from_model,
+        ("id", "post_id", "user_id", "reaction_type"),
+        Rule.ON_POST,
     ),
 }

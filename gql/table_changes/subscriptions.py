@@ -22,11 +22,20 @@ from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
 from gql.realtime.events import ChangeType, changes
 from gql.realtime.executor import delivered_directly
-from gql.social.subscriptions import visible_post_changes
-from gql.social.types import Post
+from gql.social.subscriptions import LiveAudience, visible_post_changes
+from gql.social.types import Comment, Post
 from gql.table_changes import filters
-from gql.table_changes.catalogue import TABLES, Follow, RealtimeTable, StreamedTable
+from gql.table_changes.catalogue import (
+    TABLES,
+    Follow,
+    PostReaction,
+    RealtimeTable,
+    Rule,
+    StreamedTable,
+)
 from gql.users.types import Viewer
+from resolvers import social as social_service
+from resolvers.social import PostState
 from subscriptions.log import LogEvent
 from subscriptions.stream import Signal
 
@@ -44,7 +53,9 @@ TableRecord = Annotated[
     | UserAchievement
     | Partnership
     | Follow
-    | Post,
+    | Post
+    | Comment
+    | PostReaction,
     strawberry.union("TableRecord"),
 ]
 
@@ -116,8 +127,10 @@ class TableSubscriptions:
         streamed = TABLES[table]
         conditions = filters.parse(filter, streamed.columns)
         wanted = {event.value for event in events} if events else {"INSERT", "UPDATE", "DELETE"}
-        if streamed.policy is None:
+        if streamed.rule is Rule.POSTS:
             source = _post_changes(info, table, conditions, after)
+        elif streamed.rule is Rule.ON_POST:
+            source = _on_post_changes(info, table, streamed, conditions, after)
         else:
             source = _row_changes(info, table, streamed, conditions, viewer.id, after)
         async for change in source:
@@ -173,6 +186,69 @@ async def _post_changes(
             yield _row_change(table, kind, event, change.post.view)
         elif _left_filter(kind, conditions, event):
             yield _row_change(table, TableChangeKind.DELETE, event, None)
+
+
+async def _on_post_changes(
+    info: Info,
+    table: RealtimeTable,
+    streamed: StreamedTable,
+    conditions: list[filters.Condition],
+    after: str | None,
+) -> AsyncIterator[TableChange]:
+    """Comments and reactions: visible with their post (the posts policy; a comment also
+    while it is not deleted). A `post_id` EQ or IN filter narrows what the instance listens
+    to, to those posts; without one, every change of the table is weighed."""
+    context = info.context
+    viewer = context.require_viewer()
+    live = LiveAudience(context, viewer.id)
+    await live.start()
+    posts = _post_ids(conditions)
+    topics = {f"post_id:{post}" for post in posts} or {f"table:{table.value}"}
+    async for item in changes(
+        info, topics=topics | {live.topic}, tables={table.value, "follows"}, after=after
+    ):
+        if await live.absorb(item):
+            continue
+        if isinstance(item, Signal):
+            yield _signal(table, item.cursor, TableChangeKind(item.type))
+            continue
+        post = await context.realtime.rows.load(
+            item,
+            partial(_read_post_state, info, uuid.UUID(item.keys["post_id"])),
+            what="post-state",
+        )
+        if post is None or not live.sees(post):
+            continue
+        kind = TableChangeKind(item.operation)
+        if kind is TableChangeKind.DELETE:
+            if filters.matches(conditions, partial(_key_value, item)):
+                yield _row_change(table, kind, item, None)
+            continue
+        row = await context.realtime.rows.load(item, partial(_read, info, streamed, item))
+        if row is None:
+            continue
+        shown = getattr(row, "deleted_at", None) is None
+        if shown and filters.matches(conditions, partial(getattr, row)):
+            yield _row_change(table, kind, item, streamed.record(row))
+        elif _left_filter(kind, conditions, item) or (
+            kind is TableChangeKind.UPDATE and not shown and "deleted_at" in item.changed
+        ):
+            yield _row_change(table, TableChangeKind.DELETE, item, None)
+
+
+def _post_ids(conditions: list[filters.Condition]) -> set[uuid.UUID]:
+    """The posts a post_id EQ or IN filter keeps (empty: no such filter)."""
+    for condition in conditions:
+        if condition.column == "post_id" and condition.op is filters.FilterOp.EQ:
+            return {condition.operand}
+        if condition.column == "post_id" and condition.op is filters.FilterOp.IN:
+            return set(condition.operand)
+    return set()
+
+
+async def _read_post_state(info: Info, post_id: uuid.UUID) -> PostState | None:
+    async with info.context.sessionmaker() as session:
+        return await social_service.post_state(session=session, post_id=post_id)
 
 
 def _signal(table: RealtimeTable, cursor: Any, kind: TableChangeKind) -> TableChange:
