@@ -176,3 +176,33 @@ async def participants_page(
         ChallengeParticipant.status.in_(statuses),
     )
     return await fetch_page(session, query, MEMBER_ORDER, first=first, after=after)
+
+
+async def memberships_of(*, session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The challenges the user is invited to or takes part in."""
+    rows = await session.scalars(
+        select(ChallengeParticipant.challenge_id).where(
+            ChallengeParticipant.user_id == user_id,
+            ChallengeParticipant.status.in_(MEMBER_STATUSES),
+        )
+    )
+    return set(rows)
+
+
+def challenge_visible(
+    challenge: Challenge, viewer_id: uuid.UUID, member_of: set[uuid.UUID]
+) -> bool:
+    """The challenges policy, in memory (its SQL twin: visible_challenges)."""
+    return challenge.deleted_at is None and (
+        challenge.visibility == "public"
+        or challenge.owner_id == viewer_id
+        or challenge.id in member_of
+    )
+
+
+def member_visible(
+    member: ChallengeParticipant, challenge: Challenge, viewer_id: uuid.UUID
+) -> bool:
+    """Who sees a membership of a challenge they can see (as participants_page lists them):
+    active ones everyone, the others the owner and the member themself."""
+    return member.status == "active" or viewer_id in (challenge.owner_id, member.user_id)

@@ -30,7 +30,7 @@ REALTIME_TABLES: dict[str, Capture] = {
     "follows": Capture(keys=("follower_id", "following_id")),
     "notification_history": Capture(keys=("user_id",)),
     "challenges": Capture(keys=("id", "owner_id"), whole_table=True),
-    "challenge_participants": Capture(keys=("challenge_id", "user_id")),
+    "challenge_participants": Capture(keys=("challenge_id", "user_id"), whole_table=True),
     "actionable_plans": Capture(keys=("user_id", "goal_id")),
     "daily_motivations": Capture(keys=("user_id",)),
     "motivations": Capture(keys=("user_id",)),

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gql.settings import Settings
 from gql.table_changes.catalogue import TABLES, RealtimeTable
+from models.challenges import Challenge
+from resolvers import challenges as challenges_service
 from tests.graphql import people, sql
 
 
@@ -57,4 +59,44 @@ async def test_the_sql_and_in_memory_forms_agree(
         for viewer in rows_of_everyone:
             in_sql = set(await session.scalars(select(model.id).where(policy.where(model, viewer))))
             in_memory = {row.id for row in every_row if policy.allows(row, viewer)}
+            assert in_sql == in_memory
+
+
+async def test_the_challenges_policy_says_the_same_in_sql_and_in_memory(
+    sessionmaker: async_sessionmaker[AsyncSession], engine: AsyncEngine, settings: Settings
+) -> None:
+    owner, member, stranger = await people(engine, settings, 3)
+    for visibility in ("public", "private"):
+        await sql(
+            engine,
+            "INSERT INTO challenges (owner_id, title, starts_on, ends_on, visibility) "
+            "VALUES (:o, 'C', current_date, current_date + 7, :v)",
+            o=owner.id,
+            v=visibility,
+        )
+    await sql(
+        engine,
+        "INSERT INTO challenge_participants (challenge_id, user_id, status) "
+        "SELECT id, :m, 'invited' FROM challenges WHERE owner_id = :o AND visibility = 'private'",
+        m=member.id,
+        o=owner.id,
+    )
+    await sql(
+        engine,
+        "UPDATE challenges SET deleted_at = now() WHERE id = (SELECT id FROM challenges "
+        "WHERE visibility = 'public' AND deleted_at IS NULL AND owner_id <> :o LIMIT 1)",
+        o=owner.id,
+    )
+    async with sessionmaker() as session:
+        every = (await session.scalars(select(Challenge))).all()
+        for viewer in (owner.id, member.id, stranger.id):
+            member_of = await challenges_service.memberships_of(session=session, user_id=viewer)
+            in_sql = set(
+                await session.scalars(
+                    select(Challenge.id).where(challenges_service.visible_challenges(viewer))
+                )
+            )
+            in_memory = {
+                c.id for c in every if challenges_service.challenge_visible(c, viewer, member_of)
+            }
             assert in_sql == in_memory

@@ -370,3 +370,76 @@ async def test_comments_and_reactions_are_seen_with_their_post(
         )
         liked = (await change(likes))["record"]
     assert liked == {"postId": public, "reaction": "CHEER", "user": {"id": str(author.id)}}
+
+
+CHALLENGES = """subscription { tableChanges(table: CHALLENGES) {
+  operation rowId record { ... on Challenge { title } } } }"""
+MEMBERS = """subscription($filter: [RowFilter!]) {
+  tableChanges(table: CHALLENGE_PARTICIPANTS, filter: $filter) {
+    operation record { ... on ChallengeMember { challengeId status user { id } } } } }"""
+CHALLENGE = (
+    "INSERT INTO challenges (owner_id, title, starts_on, ends_on, visibility) "
+    "VALUES (:o, :t, current_date, current_date + 30, :v) RETURNING id"
+)
+MEMBER = "INSERT INTO challenge_participants (challenge_id, user_id, status) VALUES (:c, :u, :s)"
+
+
+async def challenge_of(engine: AsyncEngine, owner: Person, title: str, visibility: str) -> str:
+    async with engine.begin() as db:
+        challenge: uuid.UUID = await db.scalar(
+            text(CHALLENGE), {"o": owner.id, "t": title, "v": visibility}
+        )
+    return str(challenge)
+
+
+async def test_challenges_follow_the_challenges_policy_and_the_viewers_memberships(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    viewer, owner = await people(engine, settings, 2)
+    async with TransportWsClient.connect(address, viewer.token) as client:
+        await client.subscribe(CHALLENGES)
+        await client.ready()
+        private = await challenge_of(engine, owner, "secret", "private")
+        public = await challenge_of(engine, owner, "open", "public")
+        first = await change(client)  # the private one never came
+        assert (first["operation"], first["record"]) == ("INSERT", {"title": "open"})
+        await sql(engine, MEMBER, c=private, u=viewer.id, s="invited")
+        invited = await change(client)  # an invitation makes it appear
+        assert (invited["operation"], invited["rowId"]) == ("INSERT", private)
+        await sql(engine, "UPDATE challenges SET title = 'still secret' WHERE id = :c", c=private)
+        assert (await change(client))["record"] == {"title": "still secret"}
+        await sql(
+            engine,
+            "UPDATE challenge_participants SET status = 'left' WHERE user_id = :u",
+            u=viewer.id,
+        )
+        left = await change(client)
+        assert (left["operation"], left["rowId"]) == ("DELETE", private)
+        await sql(engine, "UPDATE challenges SET deleted_at = now() WHERE id = :c", c=public)
+        deleted = await change(client)
+        assert (deleted["operation"], deleted["rowId"]) == ("DELETE", public)
+
+
+async def test_memberships_are_seen_with_their_challenge_and_invitations_by_the_owner(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    viewer, owner, runner, guest = await people(engine, settings, 4)
+    challenge = await challenge_of(engine, owner, "miles", "public")
+    only_it = [{"column": "challenge_id", "op": "EQ", "value": challenge}]
+    async with (
+        TransportWsClient.connect(address, viewer.token) as watcher,
+        TransportWsClient.connect(address, owner.token) as owning,
+    ):
+        for client in (watcher, owning):
+            await client.subscribe(MEMBERS, {"filter": only_it})
+            await client.ready()
+        await sql(engine, MEMBER, c=challenge, u=guest.id, s="invited")
+        await sql(engine, MEMBER, c=challenge, u=runner.id, s="active")
+        joined = (await change(watcher))["record"]  # not the invitation
+        assert joined == {
+            "challengeId": challenge,
+            "status": "ACTIVE",
+            "user": {"id": str(runner.id)},
+        }
+        invitation = (await change(owning))["record"]
+        assert (invitation["status"], invitation["user"]) == ("INVITED", {"id": str(guest.id)})

@@ -72,6 +72,7 @@ class Participation:
 
 @strawberry.type(description="Someone taking part in (or invited to) a challenge.")
 class ChallengeMember:
+    challenge_id: strawberry.ID
     role: ParticipantRole
     status: ParticipantStatus
     score: int
@@ -81,6 +82,7 @@ class ChallengeMember:
     @classmethod
     def from_model(cls, row: challenge_models.ChallengeParticipant) -> "ChallengeMember":
         return cls(
+            challenge_id=strawberry.ID(str(row.challenge_id)),
             role=ParticipantRole(row.role),
             status=ParticipantStatus(row.status),
             score=row.score,

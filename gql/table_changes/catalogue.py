@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy import Column, Table
 
 from gql.achievements.types import AchievementType, UserAchievement
+from gql.challenges.types import Challenge, ChallengeMember
 from gql.context import Info
 from gql.goals.types import CheckIn, Goal
 from gql.motivations.types import DailyMotivation, Motivation
@@ -21,7 +22,7 @@ from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
 from gql.social.types import Comment, Post, Reaction, User, load_user
 from gql.users.types import Viewer
-from models import achievements, goals, notifications, nutrition, social, users
+from models import achievements, challenges, goals, notifications, nutrition, social, users
 from models.base import Base
 from resolvers.nutrition import DayTotals
 from resolvers.row_policies import Listed, OwnedBy, RowPolicy
@@ -84,8 +85,8 @@ def _summary(row: nutrition.DailyNutritionSummary) -> NutritionSummary:
 
 
 @strawberry.enum(
-    description="The tables tableChanges streams. challenge_participants reach clients "
-    "through leaderboardUpdates; challenges are not streamed yet."
+    description="The realtime tables tableChanges streams (the leaderboard's ranking comes "
+    "through leaderboardUpdates)."
 )
 class RealtimeTable(enum.Enum):
     USERS = "users"
@@ -104,6 +105,8 @@ class RealtimeTable(enum.Enum):
     POSTS = "posts"
     COMMENTS = "comments"
     LIKES = "likes"
+    CHALLENGES = "challenges"
+    CHALLENGE_PARTICIPANTS = "challenge_participants"
 
 
 class Rule(enum.Enum):
@@ -112,6 +115,8 @@ class Rule(enum.Enum):
     ROW = "row"  # its row policy, from the row alone
     POSTS = "posts"  # the posts policy, with the viewer's follows and approvals
     ON_POST = "on_post"  # visible with the post it belongs to (comments, reactions)
+    CHALLENGES = "challenges"  # the challenges policy, with the viewer's memberships
+    ON_CHALLENGE = "on_challenge"  # memberships, visible with their challenge
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,20 @@ TABLES: dict[RealtimeTable, StreamedTable] = {
     ),
     RealtimeTable.COMMENTS: StreamedTable(
         social.Comment, None, Comment.from_model, ("id", "post_id", "user_id"), Rule.ON_POST
+    ),
+    RealtimeTable.CHALLENGES: StreamedTable(
+        challenges.Challenge,
+        None,
+        Challenge.from_model,
+        ("id", "owner_id", "category", "visibility", "starts_on", "ends_on"),
+        Rule.CHALLENGES,
+    ),
+    RealtimeTable.CHALLENGE_PARTICIPANTS: StreamedTable(
+        challenges.ChallengeParticipant,
+        None,
+        ChallengeMember.from_model,
+        ("id", "challenge_id", "user_id", "status", "score"),
+        Rule.ON_CHALLENGE,
     ),
     RealtimeTable.LIKES: StreamedTable(
         social.Like,

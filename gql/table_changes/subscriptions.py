@@ -13,6 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gql.achievements.types import AchievementType, UserAchievement
+from gql.challenges.types import Challenge, ChallengeMember
 from gql.context import Info
 from gql.goals.types import CheckIn, Goal
 from gql.motivations.types import DailyMotivation, Motivation
@@ -34,10 +35,13 @@ from gql.table_changes.catalogue import (
     StreamedTable,
 )
 from gql.users.types import Viewer
+from models.challenges import Challenge as ChallengeModel
+from models.challenges import ChallengeParticipant
+from resolvers import challenges as challenges_service
 from resolvers import social as social_service
 from resolvers.social import PostState
 from subscriptions.log import LogEvent
-from subscriptions.stream import Signal
+from subscriptions.stream import Resync, Signal
 
 TableRecord = Annotated[
     Viewer
@@ -55,7 +59,9 @@ TableRecord = Annotated[
     | Follow
     | Post
     | Comment
-    | PostReaction,
+    | PostReaction
+    | Challenge
+    | ChallengeMember,
     strawberry.union("TableRecord"),
 ]
 
@@ -131,6 +137,10 @@ class TableSubscriptions:
             source = _post_changes(info, table, conditions, after)
         elif streamed.rule is Rule.ON_POST:
             source = _on_post_changes(info, table, streamed, conditions, after)
+        elif streamed.rule is Rule.CHALLENGES:
+            source = _challenge_changes(info, table, streamed, conditions, after)
+        elif streamed.rule is Rule.ON_CHALLENGE:
+            source = _member_changes(info, table, streamed, conditions, after)
         else:
             source = _row_changes(info, table, streamed, conditions, viewer.id, after)
         async for change in source:
@@ -202,7 +212,7 @@ async def _on_post_changes(
     viewer = context.require_viewer()
     live = LiveAudience(context, viewer.id)
     await live.start()
-    posts = _post_ids(conditions)
+    posts = _parent_ids(conditions, "post_id")
     topics = {f"post_id:{post}" for post in posts} or {f"table:{table.value}"}
     async for item in changes(
         info, topics=topics | {live.topic}, tables={table.value, "follows"}, after=after
@@ -236,14 +246,181 @@ async def _on_post_changes(
             yield _row_change(table, TableChangeKind.DELETE, item, None)
 
 
-def _post_ids(conditions: list[filters.Condition]) -> set[uuid.UUID]:
-    """The posts a post_id EQ or IN filter keeps (empty: no such filter)."""
+def _parent_ids(conditions: list[filters.Condition], column: str) -> set[uuid.UUID]:
+    """The parents an EQ or IN filter on `column` keeps (empty: no such filter)."""
     for condition in conditions:
-        if condition.column == "post_id" and condition.op is filters.FilterOp.EQ:
+        if condition.column == column and condition.op is filters.FilterOp.EQ:
             return {condition.operand}
-        if condition.column == "post_id" and condition.op is filters.FilterOp.IN:
+        if condition.column == column and condition.op is filters.FilterOp.IN:
             return set(condition.operand)
     return set()
+
+
+class LiveMemberships:
+    """The challenges a viewer is invited to or takes part in, read at a stream's start and
+    kept current from the viewer's membership events (read again after a RESYNC)."""
+
+    def __init__(self, info: Info, viewer_id: uuid.UUID) -> None:
+        self._info = info
+        self.viewer_id = viewer_id
+        self.member_of: set[uuid.UUID] = set()
+        self.topic = f"user_id:{viewer_id}"  # the viewer's own memberships (among others)
+
+    async def read(self) -> None:
+        async with self._info.context.sessionmaker() as session:
+            self.member_of = await challenges_service.memberships_of(
+                session=session, user_id=self.viewer_id
+            )
+
+    async def absorb(self, item: LogEvent) -> uuid.UUID | None:
+        """Applies the viewer's own membership change; returns its challenge (else None)."""
+        if item.table != "challenge_participants" or item.keys.get("user_id") != str(
+            self.viewer_id
+        ):
+            return None
+        challenge_id = uuid.UUID(item.keys["challenge_id"])
+        member = None
+        if item.operation != "DELETE":
+            member = await self._info.context.realtime.rows.load(
+                item, partial(_read_model, self._info, ChallengeParticipant, item.row_id)
+            )
+        if member is not None and member.status in challenges_service.MEMBER_STATUSES:
+            self.member_of.add(challenge_id)
+        else:
+            self.member_of.discard(challenge_id)
+        return challenge_id
+
+    def sees(self, challenge: ChallengeModel) -> bool:
+        return challenges_service.challenge_visible(challenge, self.viewer_id, self.member_of)
+
+
+async def _challenge_changes(
+    info: Info,
+    table: RealtimeTable,
+    streamed: StreamedTable,
+    conditions: list[filters.Condition],
+    after: str | None,
+) -> AsyncIterator[TableChange]:
+    """Challenges the viewer may see (the challenges policy). Being invited to or joining a
+    private challenge makes it appear (INSERT); leaving it, a DELETE. A challenge deleted
+    with SQL DELETE reaches its owner and members only (its visibility is gone with it)."""
+    viewer = info.context.require_viewer()
+    live = LiveMemberships(info, viewer.id)
+    await live.read()
+    topics = {"table:challenges", live.topic}
+    tables = {"challenges", "challenge_participants"}
+    async for item in changes(info, topics=topics, tables=tables, after=after):
+        if isinstance(item, Signal):
+            if isinstance(item, Resync):
+                await live.read()
+            yield _signal(table, item.cursor, TableChangeKind(item.type))
+            continue
+        if item.table == "challenge_participants":
+            before = set(live.member_of)
+            challenge_id = await live.absorb(item)
+            if challenge_id is not None:
+                turn = await _membership_turn(info, table, live, before, challenge_id, item)
+                if turn is not None:
+                    change, challenge = turn
+                    if filters.matches(conditions, partial(getattr, challenge)):
+                        yield change
+            continue
+        kind = TableChangeKind(item.operation)
+        if kind is TableChangeKind.DELETE:
+            insider = item.keys.get("owner_id") == str(viewer.id) or item.row_id in live.member_of
+            if insider and filters.matches(conditions, partial(_key_value, item)):
+                yield _row_change(table, kind, item, None)
+            continue
+        row = await info.context.realtime.rows.load(item, partial(_read, info, streamed, item))
+        if row is None:
+            continue
+        if live.sees(row) and filters.matches(conditions, partial(getattr, row)):
+            yield _row_change(table, kind, item, streamed.record(row))
+        elif _left_filter(kind, conditions, item) or (
+            kind is TableChangeKind.UPDATE and VISIBILITY & set(item.changed)
+        ):
+            yield _row_change(table, TableChangeKind.DELETE, item, None)
+
+
+VISIBILITY = {"visibility", "deleted_at", "owner_id"}  # challenge columns the policy reads
+
+
+async def _membership_turn(
+    info: Info,
+    table: RealtimeTable,
+    live: LiveMemberships,
+    before: set[uuid.UUID],
+    challenge_id: uuid.UUID,
+    item: LogEvent,
+) -> tuple[TableChange, ChallengeModel] | None:
+    """A challenge appearing to or leaving the viewer's sight through their membership,
+    with the challenge."""
+    challenge = await info.context.realtime.rows.load(
+        item, partial(_read_model, info, ChallengeModel, challenge_id), what="challenge"
+    )
+    if challenge is None:
+        return None
+    saw = challenges_service.challenge_visible(challenge, live.viewer_id, before)
+    sees = live.sees(challenge)
+    if saw == sees:
+        return None
+    event = LogEvent(item.cursor, "challenges", "INSERT" if sees else "DELETE", challenge_id,
+                     {"id": str(challenge_id), "owner_id": str(challenge.owner_id)},
+                     created_at=item.created_at)  # fmt: skip
+    record = TABLES[table].record(challenge) if sees else None
+    return _row_change(table, TableChangeKind(event.operation), event, record), challenge
+
+
+async def _member_changes(
+    info: Info,
+    table: RealtimeTable,
+    streamed: StreamedTable,
+    conditions: list[filters.Condition],
+    after: str | None,
+) -> AsyncIterator[TableChange]:
+    """Memberships, visible with their challenge: active ones to whoever sees the
+    challenge, the others to its owner and the member. A `challenge_id` EQ or IN filter
+    narrows what the instance listens to."""
+    viewer = info.context.require_viewer()
+    live = LiveMemberships(info, viewer.id)
+    await live.read()
+    parents = _parent_ids(conditions, "challenge_id")
+    topics = {f"challenge_id:{c}" for c in parents} or {f"table:{table.value}"}
+    async for item in changes(
+        info, topics=topics | {live.topic}, tables={table.value}, after=after
+    ):
+        if isinstance(item, Signal):
+            if isinstance(item, Resync):
+                await live.read()
+            yield _signal(table, item.cursor, TableChangeKind(item.type))
+            continue
+        await live.absorb(item)
+        challenge_id = uuid.UUID(item.keys["challenge_id"])
+        challenge = await info.context.realtime.rows.load(
+            item, partial(_read_model, info, ChallengeModel, challenge_id), what="challenge"
+        )
+        if challenge is None or not live.sees(challenge):
+            continue
+        kind = TableChangeKind(item.operation)
+        if kind is TableChangeKind.DELETE:
+            if filters.matches(conditions, partial(_key_value, item)):
+                yield _row_change(table, kind, item, None)
+            continue
+        row = await info.context.realtime.rows.load(item, partial(_read, info, streamed, item))
+        if row is None:
+            continue
+        shown = challenges_service.member_visible(row, challenge, viewer.id)
+        if shown and filters.matches(conditions, partial(getattr, row)):
+            yield _row_change(table, kind, item, streamed.record(row))
+        elif _left_filter(kind, conditions, item) or (
+            kind is TableChangeKind.UPDATE and not shown and "status" in item.changed
+        ):
+            yield _row_change(table, TableChangeKind.DELETE, item, None)
+
+
+async def _read_model(info: Info, model: type[Any], row_id: uuid.UUID) -> Any:
+    async with info.context.sessionmaker() as session:
+        return await session.get(model, row_id)
 
 
 async def _read_post_state(info: Info, post_id: uuid.UUID) -> PostState | None:
