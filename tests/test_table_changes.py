@@ -443,3 +443,22 @@ async def test_memberships_are_seen_with_their_challenge_and_invitations_by_the_
         }
         invitation = (await change(owning))["record"]
         assert (invitation["status"], invitation["user"]) == ("INVITED", {"id": str(guest.id)})
+
+
+async def test_a_post_made_visible_by_an_edit_does_not_show_its_hidden_past(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    viewer, author = await people(engine, settings, 2)
+    hidden = await post_of(engine, author, public=False)
+    edits = """subscription { tableChanges(table: POSTS) { operation rowId oldRecord } }"""
+    async with TransportWsClient.connect(address, viewer.token) as client:
+        await client.subscribe(edits)
+        await client.ready()
+        await sql(
+            engine,
+            "UPDATE posts SET content = 'now for all', is_public = true WHERE id = :p",
+            p=hidden,
+        )
+        shown = await change(client)
+    assert (shown["operation"], shown["rowId"]) == ("UPDATE", hidden)
+    assert shown["oldRecord"] is None  # the private content before the edit stays private

@@ -183,6 +183,7 @@ async def _post_changes(
 ) -> AsyncIterator[TableChange]:
     """Posts: every change of a post the viewer may see (the posts policy, as feedEvents
     applies it, without the feed rule), then filtered."""
+    viewer_id = info.context.require_viewer().id
     async for change in visible_post_changes(info, after=after, feed=False):
         kind, event = KINDS[change.type], change.event
         if event is None:
@@ -193,7 +194,9 @@ async def _post_changes(
                 yield _row_change(table, TableChangeKind.DELETE, event, None)
             continue
         if filters.matches(conditions, partial(getattr, change.post.state.post)):
-            yield _row_change(table, kind, event, change.post.view)
+            post = change.post.state.post
+            old_seen = post.user_id == viewer_id or not (POST_VISIBILITY & set(event.changed))
+            yield _row_change(table, kind, event, change.post.view, old_seen=old_seen)
         elif _left_filter(kind, conditions, event):
             yield _row_change(table, TableChangeKind.DELETE, event, None)
 
@@ -335,7 +338,8 @@ async def _challenge_changes(
         if row is None:
             continue
         if live.sees(row) and filters.matches(conditions, partial(getattr, row)):
-            yield _row_change(table, kind, item, streamed.record(row))
+            old_seen = row.owner_id == viewer.id or not (VISIBILITY & set(item.changed))
+            yield _row_change(table, kind, item, streamed.record(row), old_seen=old_seen)
         elif _left_filter(kind, conditions, item) or (
             kind is TableChangeKind.UPDATE and VISIBILITY & set(item.changed)
         ):
@@ -343,6 +347,7 @@ async def _challenge_changes(
 
 
 VISIBILITY = {"visibility", "deleted_at", "owner_id"}  # challenge columns the policy reads
+POST_VISIBILITY = {"is_public", "deleted_at", "user_id"}  # post columns the policy reads
 
 
 async def _membership_turn(
@@ -411,7 +416,9 @@ async def _member_changes(
             continue
         shown = challenges_service.member_visible(row, challenge, viewer.id)
         if shown and filters.matches(conditions, partial(getattr, row)):
-            yield _row_change(table, kind, item, streamed.record(row))
+            insider = viewer.id in (challenge.owner_id, row.user_id)
+            old_seen = insider or "status" not in item.changed
+            yield _row_change(table, kind, item, streamed.record(row), old_seen=old_seen)
         elif _left_filter(kind, conditions, item) or (
             kind is TableChangeKind.UPDATE and not shown and "status" in item.changed
         ):
@@ -442,15 +449,22 @@ def _signal(table: RealtimeTable, cursor: Any, kind: TableChangeKind) -> TableCh
 
 
 def _row_change(
-    table: RealtimeTable, kind: TableChangeKind, event: LogEvent, record: object | None
+    table: RealtimeTable,
+    kind: TableChangeKind,
+    event: LogEvent,
+    record: object | None,
+    *,
+    old_seen: bool = True,
 ) -> TableChange:
-    update = kind is TableChangeKind.UPDATE
+    """`old_seen` False: the viewer may not have seen the row before this change (it
+    became visible by it), so its previous values stay out."""
+    update = kind is TableChangeKind.UPDATE and old_seen
     return TableChange(
         cursor=str(event.cursor),
         type=kind,
         table=table,
         commit_timestamp=event.created_at,
-        changed_columns=list(event.changed) if update else [],
+        changed_columns=list(event.changed) if kind is TableChangeKind.UPDATE else [],
         row_id=strawberry.ID(str(event.row_id)),
         old_record=JSON(event.old) if update and event.old else None,
         record=record,  # type: ignore[arg-type]
