@@ -23,6 +23,7 @@ from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
 from gql.realtime.events import ChangeType, changes
 from gql.realtime.executor import delivered_directly
+from gql.realtime.sharing import PER_VIEWER
 from gql.social.subscriptions import LiveAudience, visible_post_changes
 from gql.social.types import Comment, Post
 from gql.table_changes import filters
@@ -100,7 +101,9 @@ class TableChange:
     row_id: strawberry.ID | None = strawberry.field(description="The row's id.")
     old_record: JSON | None = strawberry.field(
         description="UPDATE: the previous values of the changed columns (database names; "
-        "password hashes never), as the writer's transaction found them."
+        "password hashes never), as the writer's transaction found them; null when the "
+        "update is what made the row visible to the viewer.",
+        metadata=PER_VIEWER,  # whether the viewer saw the row before is theirs alone
     )
     record: TableRecord | None = strawberry.field(
         description="The row as it is now; null for DELETE, READY and RESYNC."
