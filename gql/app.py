@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gql import http_media
 from gql.body_limit import BodyLimit
 from gql.context import Context, build_context
 from gql.dev_outbox import outbox_endpoint
@@ -101,13 +102,18 @@ class GraphQLApp(GraphQL[Context, None]):
             await refuse_socket(scope, receive, send, refused.message)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """As Strawberry does, but requests it refuses (bad JSON, unknown operation name...)
-        get a GraphQL error with a code, not a plain-text body."""
+        """As Strawberry does, but in the media type the client asked for (http_media.py),
+        and requests it refuses (bad JSON, bad parameters...) get a GraphQL error with a
+        code, not a plain-text body."""
         request = Request(scope=scope, receive=receive)
+        media = http_media.negotiate(request.headers.get("accept"))
         try:
-            response = await self.run(request)
+            response = http_media.in_media(await self.run(request), media)
         except HTTPException as refused:
-            response = error_response(refused.status_code, refused.reason)
+            if refused.status_code == 400:
+                response = http_media.request_error(refused.reason, media)
+            else:
+                response = error_response(refused.status_code, refused.reason)
         await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
@@ -122,6 +128,19 @@ class GraphQLApp(GraphQL[Context, None]):
         if not isinstance(body, dict | list):
             raise HTTPException(400, "the body must be a JSON object: {query, variables}")
         return body
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Strawberry's, with the parameters Strawberry lets through checked too (a missing
+        query, a non-string operationName), and a body that is not JSON refused with 415."""
+        content_type = (request.content_type or "").lower()
+        if request.method == "POST" and "application/json" not in content_type:
+            raise HTTPException(415, "send the request as application/json")
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            problem = http_media.parameter_problem(item.query, item.operation_name)
+            if problem is not None:
+                raise HTTPException(400, problem)
+        return data
 
     async def accept_socket(self, context: Context) -> Refusal | None:
         """Admits a socket's handshake (admission.py) and authenticates it from its

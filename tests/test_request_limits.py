@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from gql.app import create_app
+from gql.http_media import GRAPHQL_JSON
 from gql.query_limits import Costing
 from gql.schema import create_schema
 from gql.settings import Environment, Settings
@@ -164,14 +165,19 @@ async def test_too_many_ids_are_refused_before_any_is_parsed(
     ids=["null", "string", "number", "deep-array", "deep-query", "batch", "query-not-string"],
 )
 @pytest.mark.parametrize("path", ["/graphql", "/graphql/stream"])
-async def test_malformed_bodies_are_400_with_a_code(
+async def test_malformed_bodies_are_request_errors_with_a_code(
     served: Served, content: str, path: str
 ) -> None:
-    response = await served.http.post(
-        path, content=content, headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 400, response.text
-    assert error_codes(response.json()) == ["BAD_USER_INPUT"]
+    """400 on the stream endpoint and for clients accepting
+    application/graphql-response+json; 200 with the error for application/json clients
+    (GraphQL over HTTP)."""
+    for accept, graphql_status in (("application/json", 200), (GRAPHQL_JSON, 400)):
+        response = await served.http.post(
+            path, content=content, headers={"content-type": "application/json", "accept": accept}
+        )
+        expected = graphql_status if path == "/graphql" else 400
+        assert response.status_code == expected, response.text
+        assert error_codes(response.json()) == ["BAD_USER_INPUT"]
 
 
 async def test_a_query_sent_to_the_stream_endpoint_answers_once_then_completes(
