@@ -19,7 +19,7 @@ fi
 
 stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "Installing momentum into .venv ..." >&2
+  echo "Installing momentum into .venv (exact versions; about a minute the first time) ..." >&2
   "$python_bin" -m venv .venv
   export PIP_CONSTRAINT="$PWD/constraints.txt"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
@@ -31,9 +31,12 @@ command="${1:-serve}"
 [ $# -gt 0 ] && shift
 case "$command" in
   test)
+    echo "ruff ..." >&2
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
+    echo "mypy (about 20 s) ..." >&2
     .venv/bin/mypy
+    echo "pytest (a few minutes) ..." >&2
     exec .venv/bin/pytest "$@"
     ;;
   *)

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 import migrations
-from gql import embedded
+from gql import embedded, preflight
 from gql.app import create_app
 from gql.realtime.state import relay_options
 from gql.schema import create_schema
@@ -41,10 +42,11 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        print("momentum: invalid configuration:", file=sys.stderr)
         for problem in error.errors():
-            where = ".".join(str(part) for part in problem["loc"]) or "settings"
-            print(f"  - {where}: {problem['msg']}", file=sys.stderr)
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            where = Settings.variable(field) if field else "settings"
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            print(f"momentum: {where}: {message}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -53,8 +55,10 @@ def running_services(settings: Settings, *, redis: bool = True) -> Iterator[tupl
     """Yields settings with both URLs set (only the database URL when redis is False),
     starting embedded servers for the missing ones.
 
-    The flag tells whether Postgres is the embedded one.
+    The flag tells whether Postgres is the embedded one. Configured servers are checked
+    first: one that cannot be reached stops the command with one line (preflight.py).
     """
+    preflight.check(settings.database_url, settings.redis_url if redis else None)
     needs_redis = redis and settings.redis_url is None
     if settings.database_url is not None and not needs_redis:
         yield settings, False
@@ -104,8 +108,13 @@ async def _seed_sample(database_url: str, *, include_test_users: bool) -> None:
 
 
 async def _seed_demo(database_url: str, sizes: DemoSizes) -> None:
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        print(f"{step} ({time.monotonic() - started:.0f} s so far)", file=sys.stderr, flush=True)
+
     async with _one_connection(database_url) as engine, create_sessionmaker(engine)() as session:
-        counts = await generate_demo_data(session=session, sizes=sizes)
+        counts = await generate_demo_data(session=session, sizes=sizes, progress=progress)
     print(f"demo data set: {counts}")
 
 
@@ -140,7 +149,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         if settings.migrate_on_start:
             asyncio.run(_migrate(settings.database_url))
         marker = settings.data_dir / SAMPLE_DATA_MARKER
-        if embedded_postgres and not marker.exists():
+        if args.seed:  # idempotent: adds only what is missing
+            include_test_users = settings.env is not Environment.PRODUCTION
+            asyncio.run(_seed_sample(settings.database_url, include_test_users=include_test_users))
+        elif embedded_postgres and not marker.exists():
             asyncio.run(_seed_sample(settings.database_url, include_test_users=True))
             marker.touch()
         workers = args.workers or settings.workers
@@ -322,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, help="default MOMENTUM_PORT or 8000")
     serve_parser.add_argument(
         "--workers", type=int, help="processes serving (default MOMENTUM_WORKERS or 1)"
+    )
+    serve_parser.add_argument(
+        "--seed",
+        action="store_true",
+        help="load the sample data first (as `seed`; the embedded default does it once)",
     )
     serve_parser.set_defaults(handler=serve)
 

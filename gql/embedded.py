@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,12 @@ def start(data_dir: Path, *, postgres: bool, redis: bool) -> EmbeddedServices:
     services = EmbeddedServices()
     if postgres:
         _forget_dead_handles(data_dir / "postgres")
+        print(
+            f"momentum: starting embedded Postgres in {data_dir / 'postgres'} "
+            "(the first start initialises it: a few seconds)",
+            file=sys.stderr,
+            flush=True,
+        )
         server = pgserver.get_server(data_dir / "postgres", cleanup_mode="stop")
         found = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in found:

@@ -187,6 +187,23 @@ class Settings(BaseSettings):
         Limit.parse(value)
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and value.split("://", 1)[0].split("+")[0] not in (
+            "postgresql",
+            "postgres",
+        ):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and value.split("://", 1)[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
     @field_validator("provider_token_keys")
     @classmethod
     def _valid_token_keys(cls, value: SecretStr | None) -> SecretStr | None:
@@ -199,6 +216,19 @@ class Settings(BaseSettings):
                 "print(Fernet.generate_key().decode())')"
             )
         return value
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable that sets a field (`port` -> MOMENTUM_PORT); an alias
+        (DATABASE_URL) is its own variable."""
+        aliases = {info.validation_alias for info in cls.model_fields.values()}
+        if field in aliases:
+            return field
+        info = cls.model_fields.get(field)
+        alias = info.validation_alias if info is not None else None
+        if isinstance(alias, str):
+            return alias
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
 
     @property
     def token_cipher(self) -> provider_tokens.TokenCipher:

@@ -5,6 +5,7 @@ seeded with setseed, so the same sizes give the same data. Demo users have e-mai
 at DEMO_DOMAIN; generating again replaces the previous demo set and nothing else.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import text
@@ -148,8 +149,28 @@ STATEMENTS = (
 )
 
 
-async def generate_demo_data(*, session: AsyncSession, sizes: DemoSizes) -> dict[str, int]:
-    """Replaces the demo data set with one of the given sizes; returns rows per table."""
+STEPS = (
+    "removing the previous demo set",
+    "seeding the random generator",
+    "users",
+    "goals",
+    "check-ins",
+    "posts",
+    "reactions",
+    "comments",
+    "follows",
+)
+
+
+def _quiet(step: str) -> None:
+    pass
+
+
+async def generate_demo_data(
+    *, session: AsyncSession, sizes: DemoSizes, progress: Callable[[str], None] = _quiet
+) -> dict[str, int]:
+    """Replaces the demo data set with one of the given sizes; returns rows per table;
+    `progress` is told each step as it starts."""
     problems = sizes.problems()
     if problems:
         raise ValueError("; ".join(problems))
@@ -159,9 +180,11 @@ async def generate_demo_data(*, session: AsyncSession, sizes: DemoSizes) -> dict
         "comments": list(COMMENTS),
         "comments_count": sizes.comments,
     }
-    for statement in STATEMENTS:
+    for number, statement in enumerate(STATEMENTS, start=1):
+        progress(f"step {number}/{len(STATEMENTS) + 1}: {STEPS[number - 1]}")
         clause = text(statement)
         await session.execute(clause, {name: parameters[name] for name in clause.compile().params})
+    progress(f"step {len(STATEMENTS) + 1}/{len(STATEMENTS) + 1}: achievements and statistics")
     # Achievements are evaluated at commit (migration 0011); evaluate them now, so that the
     # events they cause are dropped with the rest.
     await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
