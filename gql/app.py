@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as redis
+import strawberry
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -28,7 +29,7 @@ from gql.instrumentation import SocketCounter
 from gql.realtime.admission import Refused
 from gql.realtime.close_codes import CloseCode
 from gql.realtime.connection_limits import TooManyConnections
-from gql.realtime.sse import sse_endpoint
+from gql.realtime.sse import Multipart, accepts_multipart, open_stream, sse_endpoint
 from gql.realtime.state import Realtime
 from gql.realtime.websockets import (
     SOCKET,
@@ -48,6 +49,13 @@ from resolvers import provider_tokens
 from resolvers.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
+
+
+SUBSCRIPTIONS_OVER_HTTP = (
+    "a subscription over HTTP needs `Accept: multipart/mixed;subscriptionSpec=1.0` here, or "
+    "POST /graphql/stream with `Accept: text/event-stream`, or a websocket "
+    "(graphql-transport-ws) on /graphql"
+)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -106,7 +114,18 @@ class GraphQLApp(GraphQL[Context, None]):
         and requests it refuses (bad JSON, bad parameters...) get a GraphQL error with a
         code, not a plain-text body."""
         request = Request(scope=scope, receive=receive)
-        media = http_media.negotiate(request.headers.get("accept"))
+        accept = request.headers.get("accept")
+        media = http_media.negotiate(accept)
+        if request.method == "POST" and accepts_multipart(accept):
+            schema = cast(strawberry.Schema, self.schema)
+            stream = await open_stream(
+                request, schema, self.context_for, self._realtime, Multipart()
+            )
+            await stream(scope, receive, send)
+            return
+        if request.method == "POST" and await http_media.asks_for_subscription(request):
+            await http_media.request_error(SUBSCRIPTIONS_OVER_HTTP, media)(scope, receive, send)
+            return
         try:
             response = http_media.in_media(await self.run(request), media)
         except HTTPException as refused:

@@ -10,6 +10,8 @@ clients of that media type expect.
 
 import json
 
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from starlette.requests import Request
 from starlette.responses import Response
 
 JSON = "application/json"
@@ -71,3 +73,21 @@ def in_media(response: Response, media: str) -> Response:
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
     headers["content-type"] = f"{GRAPHQL_JSON}; charset=utf-8"
     return Response(body, status_code=status, headers=headers)
+
+
+async def asks_for_subscription(request: Request) -> bool:
+    """Whether a JSON POST's operation is a subscription (which plain HTTP cannot answer)."""
+    if "application/json" not in request.headers.get("content-type", ""):
+        return False
+    body = await request.body()
+    if b"subscription" not in body:
+        return False
+    try:
+        data = json.loads(body)
+        query, name = data.get("query"), data.get("operationName")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return False
+        operation = get_operation_ast(parse(query), name)
+    except (ValueError, AttributeError, RecursionError, GraphQLError):
+        return False
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION

@@ -1,13 +1,20 @@
-"""GraphQL over Server-Sent Events, for clients that cannot hold websockets.
+"""Subscriptions over plain HTTP, for clients that cannot hold websockets: GraphQL over
+Server-Sent Events, and the multipart subscription protocol (Apollo Client's HttpLink).
 
-POST /graphql/stream with `Accept: text/event-stream`, `Authorization: Bearer <token>` and a
-JSON body {query, variables, operationName}. Each result is an `event: next` whose data is
-the GraphQL response; the stream ends with `event: complete` (a query or mutation: one
-`next`, then `complete`). When the account is disabled or the token expires the stream ends
-with an `event: end` frame carrying the websocket close code (4001, 4002) and a reason,
-then `complete`. A stream holds a connection of its account and address (the same limits as
-websockets) and releases everything it holds however it ends: client gone, error, expiry,
-server stop.
+SSE: POST /graphql/stream with `Accept: text/event-stream`, `Authorization: Bearer <token>`
+and a JSON body {query, variables, operationName}. Each result is an `event: next` whose
+data is the GraphQL response; the stream ends with `event: complete` (a query or mutation:
+one `next`, then `complete`). When the account is disabled or signed out or the token
+expires the stream ends with an `event: end` frame carrying the websocket close code (4001,
+4003, 4002) and a reason, then `complete`.
+
+Multipart: POST /graphql with `Accept: multipart/mixed;subscriptionSpec=1.0`: each result
+is a part `{"payload": <response>}` (a first `{}` part tells the client the stream is open);
+an ending by the account guard is a part `{"payload": null, "errors": [...]}` whose error
+carries `extensions.code` and the close code, then the closing boundary.
+
+Either stream holds a connection of its account and address (the same limits as websockets)
+and releases everything it holds however it ends: client gone, error, expiry, server stop.
 """
 
 import asyncio
@@ -15,12 +22,13 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
+from strawberry.http.streaming import MultipartSubscriptionTransport
 from strawberry.types import ExecutionResult
 
 from gql.context import Context
@@ -32,22 +40,84 @@ from gql.realtime.state import Realtime
 from gql.refusals import error_response
 
 
-def _frame(event: str, result: ExecutionResult | None) -> str:
-    if result is None:
-        return f"event: {event}\ndata:\n\n"
+def _response(result: ExecutionResult) -> dict[str, Any]:
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
-    return f"event: {event}\ndata: {json.dumps(payload)}\n\n"
+    return payload
 
 
-def _end_frame(code: CloseCode, reason: str) -> str:
-    data = json.dumps({"code": int(code), "reason": reason})
-    return f"event: end\ndata: {data}\n\n"
+class Framing(Protocol):
+    """How a stream's results are written on the wire."""
+
+    headers: dict[str, str]
+
+    def opening(self) -> str | None: ...
+
+    def next(self, result: ExecutionResult) -> str: ...
+
+    def end(self, code: CloseCode, reason: str) -> str: ...
+
+    def complete(self) -> str: ...
+
+
+class EventStream:
+    """GraphQL over SSE (distinct connections mode)."""
+
+    def __init__(self) -> None:
+        self.headers = {
+            "content-type": "text/event-stream",
+            "cache-control": "no-cache",
+            "x-accel-buffering": "no",
+        }
+
+    def opening(self) -> str | None:
+        return None
+
+    def next(self, result: ExecutionResult) -> str:
+        return f"event: next\ndata: {json.dumps(_response(result))}\n\n"
+
+    def end(self, code: CloseCode, reason: str) -> str:
+        data = json.dumps({"code": int(code), "reason": reason})
+        return f"event: end\ndata: {data}\n\n"
+
+    def complete(self) -> str:
+        return "event: complete\ndata:\n\n"
+
+
+class Multipart:
+    """The multipart subscription protocol (`multipart/mixed;subscriptionSpec=1.0`), framed
+    as Strawberry's transport frames it."""
+
+    def __init__(self) -> None:
+        self._transport = MultipartSubscriptionTransport()
+        self.headers = dict(self._transport.headers) | {"cache-control": "no-cache"}
+
+    def opening(self) -> str | None:
+        return self._transport.heartbeat_message(json.dumps)
+
+    def next(self, result: ExecutionResult) -> str:
+        return self._transport.encode_next(_response(result), json.dumps)  # type: ignore[arg-type]
+
+    def end(self, code: CloseCode, reason: str) -> str:
+        error = {"message": reason, "extensions": {"code": code.name, "closeCode": int(code)}}
+        return self._transport.encode_multipart_data(
+            {"payload": None, "errors": [error]}, json.dumps
+        )
+
+    def complete(self) -> str:
+        return self._transport.encode_complete()
+
+
+def accepts_multipart(accept: str | None) -> bool:
+    """Whether a request asks for the multipart subscription protocol."""
+    return bool(accept) and MultipartSubscriptionTransport().accepts(accept or "")
 
 
 async def _frames(
-    results: AsyncGenerator[Any, None], ending: "asyncio.Future[tuple[CloseCode, str]]"
+    results: AsyncGenerator[Any, None],
+    ending: "asyncio.Future[tuple[CloseCode, str]]",
+    framing: Framing,
 ) -> AsyncGenerator[str, None]:
     """The stream's frames until it completes or the account guard ends it. The next result
     is awaited in a task of its own so the guard can interrupt the wait; that task is
@@ -55,18 +125,21 @@ async def _frames(
     still running raises, and would skip its cleanup)."""
     pending: asyncio.Future[Any] | None = None
     try:
+        opening = framing.opening()
+        if opening is not None:
+            yield opening
         while True:
             pending = asyncio.ensure_future(anext(results))
             await asyncio.wait((pending, ending), return_when=asyncio.FIRST_COMPLETED)
             if not pending.done():
-                yield _end_frame(*ending.result())
+                yield framing.end(*ending.result())
                 break
             try:
                 result = pending.result()
             except StopAsyncIteration:
                 break
-            yield _frame("next", result)
-        yield _frame("complete", None)
+            yield framing.next(result)
+        yield framing.complete()
     finally:
         if pending is not None and not pending.done():
             pending.cancel()
@@ -79,17 +152,19 @@ class _Stream:
     """The streaming response, and everything the stream holds, released when the response
     ends in any way (even before its first frame)."""
 
-    def __init__(self, frames: AsyncGenerator[str, None], held: contextlib.AsyncExitStack) -> None:
+    def __init__(
+        self,
+        frames: AsyncGenerator[str, None],
+        held: contextlib.AsyncExitStack,
+        headers: dict[str, str],
+    ) -> None:
         self._frames = frames
         self._held = held
+        self._headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            response = StreamingResponse(
-                self._frames,
-                media_type="text/event-stream",
-                headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-            )
+            response = StreamingResponse(self._frames, headers=self._headers)
             await response(scope, receive, send)
         finally:
             await self._frames.aclose()
@@ -112,55 +187,69 @@ def _request_fields(body: object) -> tuple[str, dict[str, Any] | None, str | Non
 def sse_endpoint(
     schema: strawberry.Schema, make_context: Callable[[Request], Context], realtime: Realtime
 ) -> Callable[[Request], Any]:
+    """POST /graphql/stream: GraphQL over SSE."""
+
     async def stream(request: Request) -> Response | _Stream:
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            return error_response(400, "the body must be JSON: {query, variables, operationName}")
-        fields = _request_fields(body)
-        if isinstance(fields, str):
-            return error_response(400, fields)
-        query, variables, operation_name = fields
-        context = make_context(request)
-        if context.credentials_error is not None:
-            return error_response(401, context.credentials_error.message)
-        results = await schema.stream(
-            query, variable_values=variables, context_value=context, operation_name=operation_name
-        )
-        held = contextlib.AsyncExitStack()
-        ending: asyncio.Future[tuple[CloseCode, str]] = asyncio.get_running_loop().create_future()
-
-        async def close(code: CloseCode, reason: str) -> None:
-            if not ending.done():
-                ending.set_result((code, reason))
-
-        try:
-            context.admission = await realtime.admission.enter()
-            held.callback(context.admitted)
-            held.enter_context(realtime.connections.address(context.client_ip))
-            if context.viewer_id is not None and context.token_expires_at is not None:
-                held.enter_context(realtime.connections.user(context.viewer_id))
-                await held.enter_async_context(
-                    realtime.accounts.guard(
-                        context.viewer_id,
-                        context.token_expires_at,
-                        context.token_session_version,
-                        partial(end_connection, context, close=close),
-                    )
-                )
-                await context.authenticate()
-                if context.credentials_error is not None:
-                    await held.aclose()
-                    return error_response(401, context.credentials_error.message)
-        except TooManyConnections as refused:
-            await held.aclose()
-            return error_response(429, refused.message)
-        except Refused as busy:
-            await held.aclose()
-            return error_response(503, str(busy), headers={"Retry-After": str(busy.retry_after)})
-        except BaseException:
-            await held.aclose()
-            raise
-        return _Stream(_frames(results, ending), held)
+        return await open_stream(request, schema, make_context, realtime, EventStream())
 
     return stream
+
+
+async def open_stream(
+    request: Request,
+    schema: strawberry.Schema,
+    make_context: Callable[[Request], Context],
+    realtime: Realtime,
+    framing: Framing,
+) -> Response | _Stream:
+    """A request's operation as a stream of results in the framing given, guarded like a
+    websocket (admission, connection limits, the account guard); or the refusal."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        return error_response(400, "the body must be JSON: {query, variables, operationName}")
+    fields = _request_fields(body)
+    if isinstance(fields, str):
+        return error_response(400, fields)
+    query, variables, operation_name = fields
+    context = make_context(request)
+    if context.credentials_error is not None:
+        return error_response(401, context.credentials_error.message)
+    results = await schema.stream(
+        query, variable_values=variables, context_value=context, operation_name=operation_name
+    )
+    held = contextlib.AsyncExitStack()
+    ending: asyncio.Future[tuple[CloseCode, str]] = asyncio.get_running_loop().create_future()
+
+    async def close(code: CloseCode, reason: str) -> None:
+        if not ending.done():
+            ending.set_result((code, reason))
+
+    try:
+        context.admission = await realtime.admission.enter()
+        held.callback(context.admitted)
+        held.enter_context(realtime.connections.address(context.client_ip))
+        if context.viewer_id is not None and context.token_expires_at is not None:
+            held.enter_context(realtime.connections.user(context.viewer_id))
+            await held.enter_async_context(
+                realtime.accounts.guard(
+                    context.viewer_id,
+                    context.token_expires_at,
+                    context.token_session_version,
+                    partial(end_connection, context, close=close),
+                )
+            )
+            await context.authenticate()
+            if context.credentials_error is not None:
+                await held.aclose()
+                return error_response(401, context.credentials_error.message)
+    except TooManyConnections as refused:
+        await held.aclose()
+        return error_response(429, refused.message)
+    except Refused as busy:
+        await held.aclose()
+        return error_response(503, str(busy), headers={"Retry-After": str(busy.retry_after)})
+    except BaseException:
+        await held.aclose()
+        raise
+    return _Stream(_frames(results, ending, framing), held, framing.headers)
