@@ -31,6 +31,15 @@ command="${1:-serve}"
 [ $# -gt 0 ] && shift
 case "$command" in
   test)
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+      echo "Installing Debian's chromium and chromium-driver for the browser tests ..." >&2
+      sudo_cmd=""
+      [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+      export DEBIAN_FRONTEND=noninteractive
+      $sudo_cmd apt-get install -y -q chromium chromium-driver >/dev/null \
+        || { $sudo_cmd apt-get update -q >/dev/null && \
+             $sudo_cmd apt-get install -y -q chromium chromium-driver >/dev/null; }
+    fi
     echo "ruff ..." >&2
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .

@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gql import http_media
+from gql import graphiql, http_media
 from gql.body_limit import BodyLimit
 from gql.context import Context, build_context
 from gql.dev_outbox import outbox_endpoint
@@ -134,6 +135,10 @@ class GraphQLApp(GraphQL[Context, None]):
             else:
                 response = error_response(refused.status_code, refused.reason)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """momentum's GraphiQL page, whose assets this server serves (gql/graphiql.py)."""
+        return graphiql.page_response()
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON too deeply nested for the parser is malformed JSON, not a server error."""
@@ -260,6 +265,7 @@ def create_app(settings: Settings) -> Starlette:
                 sse_endpoint(graphql.schema, graphql.context_for, realtime),  # type: ignore[arg-type]
                 methods=["POST"],
             ),
+            *([Route("/graphiql/{name}", graphiql.asset)] if settings.graphiql_enabled else []),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
