@@ -4,7 +4,8 @@ ordered, resumable, and live only once it says READY."""
 
 import enum
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
@@ -40,6 +41,7 @@ from models.challenges import Challenge as ChallengeModel
 from models.challenges import ChallengeParticipant
 from resolvers import challenges as challenges_service
 from resolvers import social as social_service
+from resolvers.row_policies import RowPolicy
 from resolvers.social import PostState
 from subscriptions.log import LogEvent
 from subscriptions.stream import Resync, Signal
@@ -112,6 +114,16 @@ class TableChange:
     @strawberry.field(description="INSERT, UPDATE, DELETE, READY or RESYNC.")
     def operation(self) -> TableChangeKind:
         return self.type
+
+
+@dataclass(frozen=True)
+class Sight:
+    """Whether the viewer sees a loaded row, which of its columns decide that, and whether
+    they saw its previous values (None: decide from those columns)."""
+
+    shown: Callable[[Any], bool]
+    deciding: frozenset[str]
+    insider: Callable[[Any], bool] = lambda row: False
 
 
 @strawberry.type
@@ -235,21 +247,45 @@ async def _on_post_changes(
         )
         if post is None or not live.sees(post):
             continue
-        kind = TableChangeKind(item.operation)
-        if kind is TableChangeKind.DELETE:
-            if filters.matches(conditions, partial(_key_value, item)):
-                yield _row_change(table, kind, item, None)
-            continue
-        row = await context.realtime.rows.load(item, partial(_read, info, streamed, item))
-        if row is None:
-            continue
-        shown = getattr(row, "deleted_at", None) is None
-        if shown and filters.matches(conditions, partial(getattr, row)):
-            yield _row_change(table, kind, item, streamed.record(row))
-        elif _left_filter(kind, conditions, item) or (
-            kind is TableChangeKind.UPDATE and not shown and "deleted_at" in item.changed
-        ):
-            yield _row_change(table, TableChangeKind.DELETE, item, None)
+        change = await _seen_change(info, table, streamed, conditions, item, COMMENT_SIGHT)
+        if change is not None:
+            yield change
+
+
+COMMENT_SIGHT = Sight(
+    shown=lambda row: getattr(row, "deleted_at", None) is None,  # reactions have none
+    deciding=frozenset({"deleted_at"}),
+)
+
+
+async def _seen_change(
+    info: Info,
+    table: RealtimeTable,
+    streamed: StreamedTable,
+    conditions: list[filters.Condition],
+    event: LogEvent,
+    sight: Sight,
+) -> TableChange | None:
+    """A change of a row as the viewer sees it (the caller has checked what the row belongs
+    to): the row when it is shown and matches; a DELETE when it leaves the viewer's set (it
+    was deleted, or an update changed what decides); else nothing."""
+    kind = TableChangeKind(event.operation)
+    if kind is TableChangeKind.DELETE:
+        if filters.matches(conditions, partial(_key_value, event)):
+            return _row_change(table, kind, event, None)
+        return None
+    row = await info.context.realtime.rows.load(event, partial(_read, info, streamed, event))
+    if row is None:
+        return None  # deleted since: its DELETE follows
+    changed = set(event.changed)
+    if sight.shown(row) and filters.matches(conditions, partial(getattr, row)):
+        old_seen = sight.insider(row) or not (sight.deciding & changed)
+        return _row_change(table, kind, event, streamed.record(row), old_seen=old_seen)
+    if _left_filter(kind, conditions, event) or (
+        kind is TableChangeKind.UPDATE and sight.deciding & changed
+    ):
+        return _row_change(table, TableChangeKind.DELETE, event, None)
+    return None
 
 
 def _parent_ids(conditions: list[filters.Condition], column: str) -> set[uuid.UUID]:
@@ -327,29 +363,21 @@ async def _challenge_changes(
             if challenge_id is not None:
                 turn = await _membership_turn(info, table, live, before, challenge_id, item)
                 if turn is not None:
-                    change, challenge = turn
+                    appearing, challenge = turn
                     if filters.matches(conditions, partial(getattr, challenge)):
-                        yield change
+                        yield appearing
             continue
-        kind = TableChangeKind(item.operation)
-        if kind is TableChangeKind.DELETE:
+        if item.operation == "DELETE":  # its visibility went with it: insiders only
             insider = item.keys.get("owner_id") == str(viewer.id) or item.row_id in live.member_of
-            if insider and filters.matches(conditions, partial(_key_value, item)):
-                yield _row_change(table, kind, item, None)
-            continue
-        row = await info.context.realtime.rows.load(item, partial(_read, info, streamed, item))
-        if row is None:
-            continue
-        if live.sees(row) and filters.matches(conditions, partial(getattr, row)):
-            old_seen = row.owner_id == viewer.id or not (VISIBILITY & set(item.changed))
-            yield _row_change(table, kind, item, streamed.record(row), old_seen=old_seen)
-        elif _left_filter(kind, conditions, item) or (
-            kind is TableChangeKind.UPDATE and VISIBILITY & set(item.changed)
-        ):
-            yield _row_change(table, TableChangeKind.DELETE, item, None)
+            if not insider:
+                continue
+        sight = Sight(live.sees, VISIBILITY, lambda row: row.owner_id == viewer.id)
+        change = await _seen_change(info, table, streamed, conditions, item, sight)
+        if change is not None:
+            yield change
 
 
-VISIBILITY = {"visibility", "deleted_at", "owner_id"}  # challenge columns the policy reads
+VISIBILITY = frozenset({"visibility", "deleted_at", "owner_id"})  # what the policy reads
 POST_VISIBILITY = {"is_public", "deleted_at", "user_id"}  # post columns the policy reads
 
 
@@ -409,23 +437,23 @@ async def _member_changes(
         )
         if challenge is None or not live.sees(challenge):
             continue
-        kind = TableChangeKind(item.operation)
-        if kind is TableChangeKind.DELETE:
-            if filters.matches(conditions, partial(_key_value, item)):
-                yield _row_change(table, kind, item, None)
-            continue
-        row = await info.context.realtime.rows.load(item, partial(_read, info, streamed, item))
-        if row is None:
-            continue
-        shown = challenges_service.member_visible(row, challenge, viewer.id)
-        if shown and filters.matches(conditions, partial(getattr, row)):
-            insider = viewer.id in (challenge.owner_id, row.user_id)
-            old_seen = insider or "status" not in item.changed
-            yield _row_change(table, kind, item, streamed.record(row), old_seen=old_seen)
-        elif _left_filter(kind, conditions, item) or (
-            kind is TableChangeKind.UPDATE and not shown and "status" in item.changed
-        ):
-            yield _row_change(table, TableChangeKind.DELETE, item, None)
+        sight = Sight(
+            shown=partial(_member_shown, challenge, viewer.id),
+            deciding=frozenset({"status"}),
+            insider=partial(_member_insider, challenge, viewer.id),
+        )
+        change = await _seen_change(info, table, streamed, conditions, item, sight)
+        if change is not None:
+            yield change
+
+
+def _member_shown(challenge: ChallengeModel, viewer_id: uuid.UUID, row: Any) -> bool:
+    return challenges_service.member_visible(row, challenge, viewer_id)
+
+
+def _member_insider(challenge: ChallengeModel, viewer_id: uuid.UUID, row: Any) -> bool:
+    """The owner and the member saw every state of a membership."""
+    return viewer_id in (challenge.owner_id, row.user_id)
 
 
 async def _read_model(info: Info, model: type[Any], row_id: uuid.UUID) -> Any:
@@ -492,27 +520,14 @@ async def _change(
     event: LogEvent,
 ) -> TableChange | None:
     """The change as this viewer sees it, or None when it is not theirs to see."""
-    assert streamed.policy is not None
-    kind = TableChangeKind(event.operation)
-    if kind is TableChangeKind.DELETE:
-        if filters.matches(conditions, partial(_key_value, event)):
-            return _row_change(table, kind, event, None)
-        return None
-    row = await info.context.realtime.rows.load(event, partial(_read, info, streamed, event))
-    if row is None:
-        return None  # deleted since: its DELETE follows
-    if streamed.policy.allows(row, viewer_id) and filters.matches(
-        conditions, partial(getattr, row)
-    ):
-        return _row_change(table, kind, event, streamed.record(row))
-    # Visible and matching before this update? Only if the update changed what decides:
-    # then the row leaves the viewer's set, as a DELETE.
-    lost_sight = kind is TableChangeKind.UPDATE and bool(
-        set(streamed.policy.deciding) & set(event.changed)
-    )
-    if lost_sight or _left_filter(kind, conditions, event):
-        return _row_change(table, TableChangeKind.DELETE, event, None)
-    return None
+    policy = streamed.policy
+    assert policy is not None
+    sight = Sight(partial(_allows, policy, viewer_id), frozenset(policy.deciding))
+    return await _seen_change(info, table, streamed, conditions, event, sight)
+
+
+def _allows(policy: RowPolicy, viewer_id: uuid.UUID, row: Any) -> bool:
+    return policy.allows(row, viewer_id)
 
 
 def _key_value(event: LogEvent, column: str) -> Any:
