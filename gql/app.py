@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 import redis.asyncio as redis
@@ -16,7 +17,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -51,6 +53,9 @@ from resolvers.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
+
+# The client examples of a source checkout, served outside production at /examples/.
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 SUBSCRIPTIONS_OVER_HTTP = (
     "a subscription over HTTP needs `Accept: multipart/mixed;subscriptionSpec=1.0` here, or "
@@ -258,6 +263,11 @@ def create_app(settings: Settings) -> Starlette:
             *(
                 [Route("/dev/outbox", outbox_endpoint(sessionmaker))]
                 if settings.env is not Environment.PRODUCTION
+                else []
+            ),
+            *(
+                [Mount("/examples", StaticFiles(directory=EXAMPLES, html=True))]
+                if settings.env is not Environment.PRODUCTION and EXAMPLES.is_dir()
                 else []
             ),
             Route(

@@ -1,10 +1,12 @@
-"""GraphiQL works without the internet: a real headless Chromium, with every address but
-this server's refused, loads momentum's page, runs the welcome query and a subscription."""
+"""Pages in a real browser, without the internet: a headless Chromium with every address but
+this server's refused loads momentum's GraphiQL and runs the welcome query and a
+subscription, and runs the live feed example of examples/."""
 
 import asyncio
 import json
 import shutil
 import urllib.parse
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -12,9 +14,11 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
+from resolvers.passwords import hash_password
 from tests.graphql import people, sql
 from tests.live import live_server
 
@@ -140,3 +144,52 @@ async def test_graphiql_runs_a_subscription_with_the_token_from_the_headers_tab(
     )
     meal = await result(browser, "Browser soup")
     assert meal["data"]["tableChanges"]["record"] == {"name": "Browser soup"}
+
+
+def _log_in_on_the_example(browser: webdriver.Chrome, url: str, email: str, password: str) -> None:
+    browser.get(url)
+    browser.execute_script(
+        "document.getElementById('email').value = arguments[0];"
+        "document.getElementById('password').value = arguments[1];"
+        "document.querySelector('#login button').click();",
+        email,
+        password,
+    )
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda b: b.execute_script("return document.getElementById('status').textContent") == "live"
+    )
+
+
+def _feed_texts(browser: webdriver.Chrome, contains: str) -> list[str]:
+    script = "return Array.from(document.querySelectorAll('#feed .text')).map(e => e.textContent)"
+    texts: list[str] = WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda b: (found := b.execute_script(script)) and contains in found and found
+    )
+    return texts
+
+
+async def test_the_feed_example_logs_in_shows_the_feed_and_updates_live(
+    browser: webdriver.Chrome, address: str, engine: AsyncEngine
+) -> None:
+    email = f"example-{uuid.uuid4().hex[:8]}@example.com"
+    async with engine.begin() as db:
+        user = await db.scalar(
+            text(
+                "INSERT INTO users (email, name, username, password_hash) "
+                "VALUES (:e, 'Ex', :n, :h) RETURNING id"
+            ),
+            {
+                "e": email,
+                "n": f"ex_{uuid.uuid4().hex[:8]}",
+                "h": await hash_password("ex-password-1"),
+            },
+        )
+        await db.execute(
+            text("INSERT INTO posts (user_id, content) VALUES (:u, 'already here')"), {"u": user}
+        )
+    url = f"http://{address}/examples/feed.html"
+    await asyncio.to_thread(_log_in_on_the_example, browser, url, email, "ex-password-1")
+    assert "already here" in await asyncio.to_thread(_feed_texts, browser, "already here")
+    await sql(engine, "INSERT INTO posts (user_id, content) VALUES (:u, 'live one')", u=user)
+    texts = await asyncio.to_thread(_feed_texts, browser, "live one")
+    assert texts[0] == "live one"  # newest first, arrived without a reload
