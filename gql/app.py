@@ -32,7 +32,8 @@ from gql.instrumentation import SocketCounter
 from gql.realtime.admission import Refused
 from gql.realtime.close_codes import CloseCode
 from gql.realtime.connection_limits import TooManyConnections
-from gql.realtime.sse import Multipart, accepts_multipart, open_stream, sse_endpoint
+from gql.realtime.sse import Multipart, accepts_multipart, open_stream
+from gql.realtime.sse_single import sse_endpoint
 from gql.realtime.state import Realtime
 from gql.realtime.websockets import (
     SOCKET,
@@ -273,7 +274,7 @@ def create_app(settings: Settings) -> Starlette:
             Route(
                 "/graphql/stream",
                 sse_endpoint(graphql.schema, graphql.context_for, realtime),  # type: ignore[arg-type]
-                methods=["POST"],
+                methods=["POST", "PUT", "GET", "DELETE"],
             ),
             *([Route("/graphiql/{name}", graphiql.asset)] if settings.graphiql_enabled else []),
             Route("/graphql", graphql),

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +29,13 @@ def metric_total(metric: MetricWrapperBase) -> float:
     return sum(sample.value for family in metric.collect() for sample in family.samples)
 
 
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Waits up to WAIT_SECONDS for a state the server exposes no event for (gauges, counts),
-    looking every 20 ms."""
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str) -> None:
+    """Waits up to WAIT_SECONDS for a state the server exposes no event for (gauges, counts,
+    an answer that changes), looking every 20 ms."""
     async with asyncio.timeout(WAIT_SECONDS):
         while True:
-            if condition():
+            reached = condition()
+            if reached if isinstance(reached, bool) else await reached:
                 return
             await asyncio.sleep(0.02)
     raise AssertionError(what)

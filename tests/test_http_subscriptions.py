@@ -13,7 +13,7 @@ from gql.http_media import GRAPHQL_JSON
 from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from tests.graphql import error_codes, people, sql
-from tests.live import WAIT_SECONDS, live_server
+from tests.live import WAIT_SECONDS, live_server, until
 
 MULTIPART = "multipart/mixed;subscriptionSpec=1.0, application/json"
 MEALS = {"query": "subscription { tableChanges(table: MEAL_LOGS) { operation record { "
@@ -80,3 +80,64 @@ async def test_a_subscription_posted_without_a_streaming_protocol_is_told_how(
             assert response.status_code == status
             assert error_codes(response.json()) == ["BAD_USER_INPUT"]
             assert "multipart/mixed;subscriptionSpec=1.0" in response.json()["errors"][0]["message"]
+
+
+async def events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
+    """(event, data) of an SSE response, as they arrive (comments skipped)."""
+    buffer = ""
+    async for chunk in response.aiter_text():
+        buffer += chunk
+        while "\n\n" in buffer:
+            block, _, buffer = buffer.partition("\n\n")
+            lines = dict(
+                line.split(": ", 1) for line in block.splitlines() if not line.startswith(":")
+            )
+            if "event" in lines:
+                yield lines["event"], json.loads(lines["data"]) if lines.get("data") else None
+
+
+async def test_sse_single_connection_mode_carries_every_operation_on_one_stream(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    me, other = await people(engine, settings, 2)
+    auth = {"authorization": f"Bearer {me.token}"}
+    async with httpx.AsyncClient(base_url=f"http://{address}", timeout=WAIT_SECONDS) as http:
+        reserved = await http.put("/graphql/stream", headers=auth)
+        assert reserved.status_code == 201
+        token = reserved.text
+        ticket = {"x-graphql-event-stream-token": token}
+        async with http.stream(
+            "GET", "/graphql/stream", params={"token": token},
+            headers={"accept": "text/event-stream"},
+        ) as stream:  # fmt: skip
+            assert stream.status_code == 200
+            second = await http.get("/graphql/stream", params={"token": token})
+            assert second.status_code == 409  # one stream per reservation
+            received = events(stream)
+            operation = {**MEALS, "extensions": {"operationId": "meals"}}
+            started = await http.post("/graphql/stream", json=operation, headers=auth | ticket)
+            assert started.status_code == 202
+            foreign = await http.post(
+                "/graphql/stream",
+                json={**MEALS, "extensions": {"operationId": "theirs"}},
+                headers={"authorization": f"Bearer {other.token}"} | ticket,
+            )
+            assert foreign.status_code == 403  # the stream is the reservation's account's
+            event, data = await anext(received)
+            assert (event, data["id"]) == ("next", "meals")
+            assert data["payload"]["data"]["tableChanges"]["operation"] == "READY"
+            await sql(engine, MEAL, u=me.id)
+            event, data = await anext(received)
+            assert data["payload"]["data"]["tableChanges"]["record"] == {"name": "Soup"}
+            stopped = await http.delete(
+                "/graphql/stream", params={"operationId": "meals"}, headers=auth | ticket
+            )
+            assert stopped.status_code == 200
+            assert await anext(received) == ("complete", {"id": "meals"})
+
+        # The stream closed: once the server notices, its reservation and operations are gone.
+        async def released() -> bool:
+            answer = await http.delete("/graphql/stream", headers=auth | ticket)
+            return answer.status_code == 404
+
+        await until(released, "the closed stream's reservation to be released")

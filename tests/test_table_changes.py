@@ -323,7 +323,7 @@ async def test_posts_follow_the_posts_policy_and_leave_as_delete_when_hidden(
 
 COMMENTS = """subscription($filter: [RowFilter!]) { tableChanges(table: COMMENTS, filter: $filter) {
   operation rowId record { ... on Comment { postId content } } } }"""
-LIKES = """subscription { tableChanges(table: LIKES) {
+LIKES = """subscription($filter: [RowFilter!]) { tableChanges(table: LIKES, filter: $filter) {
   operation record { ... on PostReaction { postId reaction user { id } } } } }"""
 COMMENT = "INSERT INTO comments (post_id, user_id, content) VALUES (:p, :u, :c)"
 
@@ -350,7 +350,7 @@ async def test_comments_and_reactions_are_seen_with_their_post(
         TransportWsClient.connect(address, viewer.token) as likes,
     ):
         await comments.subscribe(COMMENTS, {"filter": [on_both]})
-        await likes.subscribe(LIKES)
+        await likes.subscribe(LIKES, {"filter": [on_both]})
         await comments.ready()
         await likes.ready()
         await sql(engine, COMMENT, p=hidden, u=author.id, c="on a post I cannot see")
@@ -372,7 +372,8 @@ async def test_comments_and_reactions_are_seen_with_their_post(
     assert liked == {"postId": public, "reaction": "CHEER", "user": {"id": str(author.id)}}
 
 
-CHALLENGES = """subscription { tableChanges(table: CHALLENGES) {
+CHALLENGES = """subscription($filter: [RowFilter!]) {
+  tableChanges(table: CHALLENGES, filter: $filter) {
   operation rowId record { ... on Challenge { title } } } }"""
 MEMBERS = """subscription($filter: [RowFilter!]) {
   tableChanges(table: CHALLENGE_PARTICIPANTS, filter: $filter) {
@@ -396,8 +397,9 @@ async def test_challenges_follow_the_challenges_policy_and_the_viewers_membershi
     address: str, engine: AsyncEngine, settings: Settings
 ) -> None:
     viewer, owner = await people(engine, settings, 2)
+    theirs = [{"column": "owner_id", "op": "EQ", "value": str(owner.id)}]
     async with TransportWsClient.connect(address, viewer.token) as client:
-        await client.subscribe(CHALLENGES)
+        await client.subscribe(CHALLENGES, {"filter": theirs})
         await client.ready()
         private = await challenge_of(engine, owner, "secret", "private")
         public = await challenge_of(engine, owner, "open", "public")
@@ -450,9 +452,10 @@ async def test_a_post_made_visible_by_an_edit_does_not_show_its_hidden_past(
 ) -> None:
     viewer, author = await people(engine, settings, 2)
     hidden = await post_of(engine, author, public=False)
-    edits = """subscription { tableChanges(table: POSTS) { operation rowId oldRecord } }"""
+    edits = """subscription($filter: [RowFilter!]) {
+      tableChanges(table: POSTS, filter: $filter) { operation rowId oldRecord } }"""
     async with TransportWsClient.connect(address, viewer.token) as client:
-        await client.subscribe(edits)
+        await client.subscribe(edits, {"filter": [{"column": "id", "op": "EQ", "value": hidden}]})
         await client.ready()
         await sql(
             engine,

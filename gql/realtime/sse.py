@@ -40,7 +40,7 @@ from gql.realtime.state import Realtime
 from gql.refusals import error_response
 
 
-def _response(result: ExecutionResult) -> dict[str, Any]:
+def result_payload(result: ExecutionResult) -> dict[str, Any]:
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
@@ -75,7 +75,7 @@ class EventStream:
         return None
 
     def next(self, result: ExecutionResult) -> str:
-        return f"event: next\ndata: {json.dumps(_response(result))}\n\n"
+        return f"event: next\ndata: {json.dumps(result_payload(result))}\n\n"
 
     def end(self, code: CloseCode, reason: str) -> str:
         data = json.dumps({"code": int(code), "reason": reason})
@@ -97,7 +97,7 @@ class Multipart:
         return self._transport.heartbeat_message(json.dumps)
 
     def next(self, result: ExecutionResult) -> str:
-        return self._transport.encode_next(_response(result), json.dumps)  # type: ignore[arg-type]
+        return self._transport.encode_next(result_payload(result), json.dumps)  # type: ignore[arg-type]
 
     def end(self, code: CloseCode, reason: str) -> str:
         error = {"message": reason, "extensions": {"code": code.name, "closeCode": int(code)}}
@@ -148,7 +148,7 @@ async def _frames(
         await results.aclose()
 
 
-class _Stream:
+class Stream:
     """The streaming response, and everything the stream holds, released when the response
     ends in any way (even before its first frame)."""
 
@@ -171,7 +171,7 @@ class _Stream:
             await self._held.aclose()
 
 
-def _request_fields(body: object) -> tuple[str, dict[str, Any] | None, str | None] | str:
+def request_fields(body: object) -> tuple[str, dict[str, Any] | None, str | None] | str:
     """(query, variables, operationName) of a request body, or what is wrong with it."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return "the body must be a JSON object with a `query` string"
@@ -184,31 +184,20 @@ def _request_fields(body: object) -> tuple[str, dict[str, Any] | None, str | Non
     return body["query"], variables, name
 
 
-def sse_endpoint(
-    schema: strawberry.Schema, make_context: Callable[[Request], Context], realtime: Realtime
-) -> Callable[[Request], Any]:
-    """POST /graphql/stream: GraphQL over SSE."""
-
-    async def stream(request: Request) -> Response | _Stream:
-        return await open_stream(request, schema, make_context, realtime, EventStream())
-
-    return stream
-
-
 async def open_stream(
     request: Request,
     schema: strawberry.Schema,
     make_context: Callable[[Request], Context],
     realtime: Realtime,
     framing: Framing,
-) -> Response | _Stream:
+) -> Response | Stream:
     """A request's operation as a stream of results in the framing given, guarded like a
     websocket (admission, connection limits, the account guard); or the refusal."""
     try:
         body = json.loads(await request.body())
     except (ValueError, RecursionError):
         return error_response(400, "the body must be JSON: {query, variables, operationName}")
-    fields = _request_fields(body)
+    fields = request_fields(body)
     if isinstance(fields, str):
         return error_response(400, fields)
     query, variables, operation_name = fields
@@ -218,8 +207,25 @@ async def open_stream(
     results = await schema.stream(
         query, variable_values=variables, context_value=context, operation_name=operation_name
     )
+    guarded = await hold(context, realtime)
+    if isinstance(guarded, Response):
+        await results.aclose()
+        return guarded
+    held, ending = guarded
+    return Stream(_frames(results, ending, framing), held, framing.headers)
+
+
+Ending = asyncio.Future[tuple[CloseCode, str]]
+
+
+async def hold(
+    context: Context, realtime: Realtime
+) -> tuple[contextlib.AsyncExitStack, Ending] | Response:
+    """What a stream holds, as a websocket would (admission, the connection limits of its
+    address and account, the account guard), and the future the guard resolves with the
+    close code and reason when it ends the stream; or the refusal."""
     held = contextlib.AsyncExitStack()
-    ending: asyncio.Future[tuple[CloseCode, str]] = asyncio.get_running_loop().create_future()
+    ending: Ending = asyncio.get_running_loop().create_future()
 
     async def close(code: CloseCode, reason: str) -> None:
         if not ending.done():
@@ -252,4 +258,4 @@ async def open_stream(
     except BaseException:
         await held.aclose()
         raise
-    return _Stream(_frames(results, ending, framing), held, framing.headers)
+    return held, ending
