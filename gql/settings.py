@@ -179,6 +179,9 @@ class Settings(BaseSettings):
         default=None,
         description="Fernet keys for sign-in providers' tokens, comma-separated, newest first",
     )
+    stream_heartbeat_seconds: float = Field(
+        default=15, gt=0, le=300, description="silence before an HTTP stream sends a heartbeat"
+    )
     log_level: str = "info"
 
     @field_validator(*(f"rate_limit_{action}" for action in RATE_LIMITED_ACTIONS))

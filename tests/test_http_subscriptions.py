@@ -141,3 +141,29 @@ async def test_sse_single_connection_mode_carries_every_operation_on_one_stream(
             return answer.status_code == 404
 
         await until(released, "the closed stream's reservation to be released")
+
+
+async def test_idle_http_streams_send_heartbeats(engine: AsyncEngine, settings: Settings) -> None:
+    """A quiet stream still writes: an SSE comment, or an empty multipart part, after
+    MOMENTUM_STREAM_HEARTBEAT_SECONDS of silence, so proxies keep it open."""
+    (me,) = await people(engine, settings, 1)
+    quick = settings.model_copy(update={"stream_heartbeat_seconds": 0.2})
+    auth = {"authorization": f"Bearer {me.token}", "content-type": "application/json"}
+    async with (
+        live_server(quick) as address,
+        httpx.AsyncClient(base_url=f"http://{address}", timeout=WAIT_SECONDS) as http,
+    ):
+        sse = {"accept": "text/event-stream"} | auth
+        async with http.stream("POST", "/graphql/stream", json=MEALS, headers=sse) as stream:
+            seen = ""
+            async for chunk in stream.aiter_text():
+                seen += chunk
+                if ": ping" in seen:
+                    break
+        assert "event: next" in seen.split(": ping")[0]  # READY came first, then the ping
+        multipart = {"accept": MULTIPART} | auth
+        async with http.stream("POST", "/graphql", json=MEALS, headers=multipart) as stream:
+            received = parts(stream)
+            assert await anext(received) == {}  # open
+            assert "payload" in await anext(received)  # READY
+            assert await anext(received) == {}  # a heartbeat

@@ -60,6 +60,8 @@ class Framing(Protocol):
 
     def complete(self) -> str: ...
 
+    def heartbeat(self) -> str: ...
+
 
 class EventStream:
     """GraphQL over SSE (distinct connections mode)."""
@@ -83,6 +85,9 @@ class EventStream:
 
     def complete(self) -> str:
         return "event: complete\ndata:\n\n"
+
+    def heartbeat(self) -> str:
+        return ": ping\n\n"  # an SSE comment: clients skip it
 
 
 class Multipart:
@@ -108,6 +113,9 @@ class Multipart:
     def complete(self) -> str:
         return self._transport.encode_complete()
 
+    def heartbeat(self) -> str:
+        return self._transport.heartbeat_message(json.dumps)  # an empty `{}` part
+
 
 def accepts_multipart(accept: str | None) -> bool:
     """Whether a request asks for the multipart subscription protocol."""
@@ -118,11 +126,13 @@ async def _frames(
     results: AsyncGenerator[Any, None],
     ending: "asyncio.Future[tuple[CloseCode, str]]",
     framing: Framing,
+    heartbeat: float,
 ) -> AsyncGenerator[str, None]:
-    """The stream's frames until it completes or the account guard ends it. The next result
-    is awaited in a task of its own so the guard can interrupt the wait; that task is
-    cancelled and awaited before the results are closed (closing a generator another task is
-    still running raises, and would skip its cleanup)."""
+    """The stream's frames until it completes or the account guard ends it, with a
+    heartbeat after `heartbeat` seconds of silence (proxies close idle connections). The
+    next result is awaited in a task of its own so the guard can interrupt the wait; that
+    task is cancelled and awaited before the results are closed (closing a generator another
+    task is still running raises, and would skip its cleanup)."""
     pending: asyncio.Future[Any] | None = None
     try:
         opening = framing.opening()
@@ -130,7 +140,12 @@ async def _frames(
             yield opening
         while True:
             pending = asyncio.ensure_future(anext(results))
-            await asyncio.wait((pending, ending), return_when=asyncio.FIRST_COMPLETED)
+            while not (pending.done() or ending.done()):
+                await asyncio.wait(
+                    (pending, ending), timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not (pending.done() or ending.done()):
+                    yield framing.heartbeat()
             if not pending.done():
                 yield framing.end(*ending.result())
                 break
@@ -212,7 +227,8 @@ async def open_stream(
         await results.aclose()
         return guarded
     held, ending = guarded
-    return Stream(_frames(results, ending, framing), held, framing.headers)
+    heartbeat = realtime.settings.stream_heartbeat_seconds
+    return Stream(_frames(results, ending, framing, heartbeat), held, framing.headers)
 
 
 Ending = asyncio.Future[tuple[CloseCode, str]]

@@ -113,9 +113,15 @@ class SingleConnections:
         self, reservation: Reservation, ending: Ending, framing: EventStream
     ) -> AsyncGenerator[str, None]:
         yield ": connected\n\n"
+        heartbeat = self._realtime.settings.stream_heartbeat_seconds
         while True:
             frame = asyncio.ensure_future(reservation.frames.get())
-            await asyncio.wait((frame, ending), return_when=asyncio.FIRST_COMPLETED)
+            while not (frame.done() or ending.done()):
+                await asyncio.wait(
+                    (frame, ending), timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not (frame.done() or ending.done()):
+                    yield framing.heartbeat()
             if not frame.done():
                 frame.cancel()
                 yield framing.end(*ending.result())
