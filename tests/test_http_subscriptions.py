@@ -3,6 +3,7 @@ Client's HttpLink), guarded like a websocket; anything else gets a clear, coded 
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gql.http_media import GRAPHQL_JSON
 from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
+from resolvers.tokens import issue_access_token
 from tests.graphql import error_codes, people, sql
 from tests.live import WAIT_SECONDS, live_server, until
 
@@ -134,6 +136,20 @@ async def test_sse_single_connection_mode_carries_every_operation_on_one_stream(
             )
             assert stopped.status_code == 200
             assert await anext(received) == ("complete", {"id": "meals"})
+            refreshed = issue_access_token(
+                user_id=me.id,
+                policy=settings.token_policy,
+                now=datetime.now(UTC) - timedelta(seconds=2),
+            )
+            assert refreshed != me.token
+            again = await http.post(
+                "/graphql/stream",
+                json={**MEALS, "extensions": {"operationId": "again"}},
+                headers={"authorization": f"Bearer {refreshed}"} | ticket,
+            )
+            assert again.status_code == 202  # a refreshed token of the same account
+            event, data = await anext(received)
+            assert (event, data["id"]) == ("next", "again")
 
         # The stream closed: once the server notices, its reservation and operations are gone.
         async def released() -> bool:

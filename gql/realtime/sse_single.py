@@ -22,6 +22,7 @@ import contextlib
 import json
 import secrets
 import time
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +51,8 @@ MAX_OPERATIONS = 100
 
 @dataclass(eq=False)
 class Reservation:
-    authorization: str | None
+    authorization: str | None  # what the stream authenticates with (EventSource sends none)
+    viewer_id: uuid.UUID | None  # whose stream it is: operations must be theirs
     made: float
     frames: "asyncio.Queue[str]" = field(default_factory=asyncio.Queue)
     operations: dict[str, "asyncio.Task[None]"] = field(default_factory=dict)
@@ -81,7 +83,7 @@ class SingleConnections:
         self._forget_unclaimed()
         token = secrets.token_urlsafe(24)
         authorization = request.headers.get("authorization")
-        self._reservations[token] = Reservation(authorization, time.monotonic())
+        self._reservations[token] = Reservation(authorization, context.viewer_id, time.monotonic())
         return PlainTextResponse(token, status_code=201)
 
     def _forget_unclaimed(self) -> None:
@@ -135,11 +137,16 @@ class SingleConnections:
                 task.cancel()
 
     def _claimed(self, request: Request) -> Reservation | Response:
+        """The open stream of the request's token, if the request is its account's (a
+        refreshed access token of the same account still is)."""
         reservation = self._reservations.get(self._token(request) or "")
         if reservation is None or not reservation.connected:
             return error_response(404, "no open stream for this token: PUT, then GET it")
-        if request.headers.get("authorization") != reservation.authorization:
-            return error_response(403, "this stream belongs to another sign-in")
+        context = self._make_context(request)
+        if context.credentials_error is not None:
+            return error_response(401, context.credentials_error.message)
+        if context.viewer_id != reservation.viewer_id:
+            return error_response(403, "this stream belongs to another account")
         return reservation
 
     async def execute(self, request: Request) -> Response:
