@@ -100,12 +100,19 @@ class Context:
 
     async def authenticate(self) -> None:
         """Loads the token's user (once; batched with every request authenticating at the
-        same moment); an unknown or disabled user invalidates the credentials, and so does a
-        token of an older session version (the user signed out everywhere or changed their
-        password since it was issued)."""
+        same moment; no query when another connection of the user here read it and no
+        change of it has been heard since); an unknown or disabled user invalidates the
+        credentials, and so does a token of an older session version (the user signed out
+        everywhere or changed their password since it was issued)."""
         if self.viewer is not None or self.viewer_id is None or self.credentials_error is not None:
             return
-        user = await self.realtime.loaders.user_by_id.load(self.viewer_id)
+        accounts = self.realtime.accounts
+        user = accounts.account(self.viewer_id)
+        if not isinstance(user, User):
+            mark = accounts.mark(self.viewer_id)
+            user = await self.realtime.loaders.user_by_id.load(self.viewer_id)
+            if user is not None:
+                accounts.remember(self.viewer_id, user, mark)
         if user is None or not user.is_active:
             self.credentials_error = Unauthenticated("this account is disabled or gone")
             return

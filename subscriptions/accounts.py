@@ -3,7 +3,9 @@ or deleted (by any writer), when its session version moves past the token's (sig
 everywhere, new password), or when the token it was opened with expires.
 
 One instance-wide registry: one hub listener per signed-in user (not per socket), one timer
-per guard for its token's expiry, and a database check only when the user's row reports an
+per guard for its token's expiry, the user's row as last read (so that another connection
+of the user authenticates without a query until the row changes), and a database check
+only when the user's row reports an
 `is_active` or `session_version` change or its deletion, after a gap in the live feed, or
 every POLL_SECONDS while Redis is down (so a disable during an outage still ends the
 sockets).
@@ -58,11 +60,18 @@ class _Guard:
 
 @dataclass(eq=False)
 class _User:
-    """The guards of one user and the hub listener that follows the user's row."""
+    """The guards of one user, the hub listener that follows the user's row, and that row
+    as last read (kept until the listener hears of a change: `generation` counts them)."""
 
     guards: set[_Guard] = field(default_factory=set)
     listening: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    account: object | None = None
+    generation: int = 0
+
+    def forget_account(self) -> None:
+        self.account = None
+        self.generation += 1
 
 
 class AccountGuards:
@@ -131,11 +140,34 @@ class AccountGuards:
             user.ready.set()
         return user
 
+    def account(self, user_id: uuid.UUID) -> object | None:
+        """The user's row as this instance last read it, while it has a guarded connection
+        here and no change of the row has been heard since (None: read it)."""
+        user = self._users.get(user_id)
+        if user is None or not user.ready.is_set() or not self._hub.connected:
+            return None
+        return user.account
+
+    def mark(self, user_id: uuid.UUID) -> int | None:
+        """Where the user's row stands before a read (see `remember`)."""
+        user = self._users.get(user_id)
+        return user.generation if user is not None else None
+
+    def remember(self, user_id: uuid.UUID, account: object, mark: int | None) -> None:
+        """Keeps a row read after `mark(user_id)`, unless a change was heard since."""
+        user = self._users.get(user_id)
+        if user is not None and mark is not None and user.generation == mark:
+            user.account = account
+
     def _listener(self, user_id: uuid.UUID) -> Callable[[Message], None]:
         def on_message(message: Message) -> None:
             if isinstance(message, Gap):  # every listener hears it: one check covers all users
+                for user in self._users.values():
+                    user.forget_account()
                 self._check_everyone_soon()
                 return
+            if message.table == "users" and (entry := self._users.get(user_id)) is not None:
+                entry.forget_account()
             if message.table == "users" and (
                 message.operation == "DELETE" or WATCHED.intersection(message.changed or ())
             ):

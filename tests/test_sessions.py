@@ -6,16 +6,18 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
 import websockets
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.realtime.close_codes import CloseCode
 from gql.settings import Settings
 from resolvers.tokens import issue_access_token
+from subscriptions.log import Cursor
 from tests.live import (
     CHECK_IN_EVENTS,
     WAIT_SECONDS,
@@ -25,6 +27,8 @@ from tests.live import (
     live_server,
     log_head,
     owner_with_goal,
+    serving,
+    until,
 )
 
 SESSION_EVENTS = "subscription { sessionEvents { type reason } }"
@@ -167,3 +171,43 @@ async def test_anonymous_sockets_may_connect_but_private_streams_are_unauthentic
         await client.subscribe(SESSION_EVENTS)
         message = await client.message()
     assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_another_socket_of_a_signed_in_user_authenticates_without_reading_the_account(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    """The account guard keeps the user's row as read while it hears no change of it: a
+    second socket of the user reads nothing; after a change, the next one reads again."""
+    owner, _ = await owner_with_goal(engine, settings)
+    head = Cursor.parse(await log_head(engine))
+    async with serving(settings) as live:
+        hub = live.realtime.hub
+        await until(lambda: hub.now is not None and hub.now >= head, "the relay to catch up")
+        reads: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "FROM users" in statement and "users.password_hash" in statement:
+                reads.append(statement)
+
+        sync_engine = live.app.state.engine.sync_engine
+        event.listen(sync_engine, "before_cursor_execute", count)
+        try:
+            async with TransportWsClient.connect(live.address, owner.token) as first:
+                await first.subscribe(SESSION_EVENTS)
+                assert len(reads) == 1
+                async with TransportWsClient.connect(live.address, owner.token) as second:
+                    await second.subscribe(SESSION_EVENTS)
+                    assert len(reads) == 1  # the second socket read nothing
+                async with engine.begin() as db:
+                    await db.execute(
+                        text("UPDATE users SET bio = 'changed' WHERE id = :u"), {"u": owner.id}
+                    )
+                await until(
+                    lambda: live.realtime.accounts.account(owner.id) is None,
+                    "the change to be heard",
+                )
+                async with TransportWsClient.connect(live.address, owner.token) as third:
+                    await third.subscribe(SESSION_EVENTS)
+                    assert len(reads) == 2  # read again after the change
+        finally:
+            event.remove(sync_engine, "before_cursor_execute", count)
