@@ -274,11 +274,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def embedded(self) -> bool:
-        """Whether Postgres or Redis must be started in-process (no URL configured)."""
-        return self.database_url is None or self.redis_url is None
-
-    @property
     def metrics_enabled(self) -> bool:
         if self.metrics is None:
             return self.env is not Environment.PRODUCTION

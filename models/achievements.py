@@ -9,21 +9,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at, one_of, updated_at, uuid_pk
 
+CATEGORIES = ("streak", "check_ins", "social", "challenge", "milestone")
+RULES = ("check_ins", "streak", "posts", "challenges_completed")  # evaluated: migration 0011
+MAX_THRESHOLD = 100_000
+KEY_PATTERN = "[a-z0-9_]{2,64}"
+
 
 class AchievementType(Base):
     __tablename__ = "achievement_types"
     __table_args__ = (
-        CheckConstraint("key ~ '^[a-z0-9_]{2,64}$'", name="key_format"),
-        CheckConstraint(
-            one_of("category", ("streak", "check_ins", "social", "challenge", "milestone")),
-            name="category",
-        ),
+        CheckConstraint(f"key ~ '^{KEY_PATTERN}$'", name="key_format"),
+        CheckConstraint(one_of("category", CATEGORIES), name="category"),
         CheckConstraint("points >= 0", name="points"),
         CheckConstraint(
             "criteria IS NULL OR NOT (criteria ? 'rule') OR ("
-            "criteria->>'rule' IN ('check_ins', 'streak', 'posts', 'challenges_completed') AND "
+            + one_of("criteria->>'rule'", RULES)
+            + " AND "
             "CASE WHEN jsonb_typeof(criteria->'threshold') = 'number' "
-            "THEN (criteria->>'threshold')::numeric BETWEEN 1 AND 100000 "
+            f"THEN (criteria->>'threshold')::numeric BETWEEN 1 AND {MAX_THRESHOLD} "
             "AND (criteria->>'threshold')::numeric = floor((criteria->>'threshold')::numeric) "
             "ELSE false END)",
             name="criteria",

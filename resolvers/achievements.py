@@ -16,9 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from models.achievements import AchievementType, UserAchievement
 from resolvers.admin import require_role
 
-RULES = ("check_ins", "streak", "posts", "challenges_completed")
-MAX_THRESHOLD = 100_000
-
 
 async def achievement_types(
     *, session: AsyncSession, viewer_id: uuid.UUID | None, include_retired: bool

@@ -11,11 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import achievements as achievement_models
 from models.achievements import AchievementType
 from models.admin import AuditLog
 from models.social import Post
 from models.users import RefreshToken, User
-from resolvers import achievements, validation
+from resolvers import validation
 from resolvers.admin import require_role
 from resolvers.errors import BadUserInput, Conflict, NotFound
 
@@ -138,8 +139,7 @@ class NewAchievementType:
     points: int
 
 
-ACHIEVEMENT_KEY = re.compile(r"[a-z0-9_]{2,64}")
-ACHIEVEMENT_CATEGORIES = ("streak", "check_ins", "social", "challenge", "milestone")
+ACHIEVEMENT_KEY = re.compile(achievement_models.KEY_PATTERN)
 MAX_ACHIEVEMENT_POINTS = 100_000
 
 
@@ -149,11 +149,13 @@ def _criteria(rule: str | None, threshold: int | None) -> dict[str, Any] | None:
         if threshold is not None:
             raise BadUserInput("a threshold needs a rule", field="threshold")
         return None
-    if rule not in achievements.RULES:
-        raise BadUserInput(f"rule must be one of {', '.join(achievements.RULES)}", field="rule")
-    if threshold is None or not 1 <= threshold <= achievements.MAX_THRESHOLD:
+    if rule not in achievement_models.RULES:
         raise BadUserInput(
-            f"threshold must be between 1 and {achievements.MAX_THRESHOLD}", field="threshold"
+            f"rule must be one of {', '.join(achievement_models.RULES)}", field="rule"
+        )
+    if threshold is None or not 1 <= threshold <= achievement_models.MAX_THRESHOLD:
+        raise BadUserInput(
+            f"threshold must be between 1 and {achievement_models.MAX_THRESHOLD}", field="threshold"
         )
     return {"rule": rule, "threshold": threshold}
 
@@ -166,9 +168,9 @@ async def create_achievement_type(
     staff = await require_role(session=session, user_id=staff_user_id, roles=("admin",))
     if not ACHIEVEMENT_KEY.fullmatch(new.key):
         raise BadUserInput("key must be 2-64 characters of a-z, 0-9 and _", field="key")
-    if new.category not in ACHIEVEMENT_CATEGORIES:
+    if new.category not in achievement_models.CATEGORIES:
         raise BadUserInput(
-            f"category must be one of {', '.join(ACHIEVEMENT_CATEGORIES)}", field="category"
+            f"category must be one of {', '.join(achievement_models.CATEGORIES)}", field="category"
         )
     if not 0 <= new.points <= MAX_ACHIEVEMENT_POINTS:
         raise BadUserInput(f"points must be 0-{MAX_ACHIEVEMENT_POINTS}", field="points")

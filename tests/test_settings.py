@@ -24,7 +24,7 @@ def test_development_runs_with_no_configuration_and_embedded_services(
     for name in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "MOMENTUM_ENV", "MOMENTUM_GRAPHIQL"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings()
-    assert settings.embedded
+    assert (settings.database_url, settings.redis_url) == (None, None)  # embedded ones start
     assert settings.graphiql_enabled
     assert settings.jwt_secret.get_secret_value() == DEV_JWT_SECRET
 
@@ -83,7 +83,6 @@ def test_production_with_real_configuration_turns_graphiql_and_metrics_off() -> 
         database_url=DATABASE_URL,
         redis_url=REDIS_URL,
     )
-    assert not settings.embedded
     assert not settings.graphiql_enabled
     assert not settings.metrics_enabled
     assert REAL_SECRET not in repr(settings)
