@@ -1,6 +1,7 @@
 """Subscriptions over plain HTTP on /graphql: the multipart subscription protocol (Apollo
 Client's HttpLink), guarded like a websocket; anything else gets a clear, coded answer."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -172,14 +173,16 @@ async def test_idle_http_streams_send_heartbeats(engine: AsyncEngine, settings: 
         sse = {"accept": "text/event-stream"} | auth
         async with http.stream("POST", "/graphql/stream", json=MEALS, headers=sse) as stream:
             seen = ""
-            async for chunk in stream.aiter_text():
-                seen += chunk
-                if ": ping" in seen:
-                    break
-        assert "event: next" in seen.split(": ping")[0]  # READY came first, then the ping
+            async with asyncio.timeout(WAIT_SECONDS):
+                async for chunk in stream.aiter_text():
+                    seen += chunk
+                    if ": ping" in seen.partition("event: next")[2]:
+                        break  # a ping after READY: the stream was silent and still wrote
+            assert ": ping" in seen.partition("event: next")[2]
         multipart = {"accept": MULTIPART} | auth
         async with http.stream("POST", "/graphql", json=MEALS, headers=multipart) as stream:
             received = parts(stream)
-            assert await anext(received) == {}  # open
-            assert "payload" in await anext(received)  # READY
-            assert await anext(received) == {}  # a heartbeat
+            async for part in received:
+                if "payload" in part:
+                    break  # READY (heartbeats may come first on a slow start)
+            assert await anext(received) == {}  # a heartbeat after READY
