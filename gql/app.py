@@ -48,7 +48,7 @@ from gql.request_id import RequestIdMiddleware
 from gql.schema import create_schema
 from gql.security_headers import SecurityHeaders
 from gql.settings import Environment, Settings
-from models.db import create_engine, create_sessionmaker
+from models.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from resolvers import provider_tokens
 from resolvers.rate_limits import RateLimiter
 
@@ -224,7 +224,7 @@ def create_app(settings: Settings) -> Starlette:
         socket_timeout=settings.readiness_timeout_seconds,
     )
     sessionmaker = create_sessionmaker(engine)
-    realtime = Realtime(settings, sessionmaker)
+    realtime = Realtime(settings, sessionmaker, create_read_sessionmaker(engine))
     graphql = GraphQLApp(
         settings,
         sessionmaker,

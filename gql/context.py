@@ -51,6 +51,11 @@ class Context:
         return self.viewer.id if self.viewer is not None else None
 
     @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads only (create_read_sessionmaker); writes use `sessionmaker`."""
+        return self.realtime.reads
+
+    @property
     def client_ip(self) -> str | None:
         """The peer's address (the proxy's, behind one)."""
         return self.request.client.host if self.request.client else None
@@ -96,7 +101,7 @@ class Context:
         self.token_expires_at = claims.expires_at if claims else None
         self.token_session_version = claims.session_version if claims else 0
         self.viewer = None
-        self.loaders = Loaders(self.sessionmaker, self.viewer_id)
+        self.loaders = Loaders(self.reads, self.viewer_id)
 
     async def authenticate(self) -> None:
         """Loads the token's user (once; batched with every request authenticating at the
@@ -174,7 +179,7 @@ def build_context(
         tokens=tokens,
         limiter=limiter,
         realtime=realtime,
-        loaders=Loaders(sessionmaker, claims.user_id if claims else None),
+        loaders=Loaders(realtime.reads, claims.user_id if claims else None),
         viewer_id=claims.user_id if claims else None,
         token_expires_at=claims.expires_at if claims else None,
         token_session_version=claims.session_version if claims else 0,

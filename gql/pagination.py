@@ -1,12 +1,14 @@
 """Relay cursor connections: edges { cursor node }, pageInfo { hasNextPage endCursor }."""
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from gql.ahead import Ahead, Later, now_or_later
 from gql.context import Info
 from resolvers.pagination import Page
 
@@ -57,5 +59,30 @@ async def page_of(
     statement for all parents), a later one (after a cursor) with a query of its own."""
     if after is None:
         return await first_pages.load(key)
-    async with info.context.sessionmaker() as session:
+    async with info.context.reads() as session:
         return await later(session)
+
+
+def connection_of(
+    info: Info,
+    key: Any,
+    first_pages: DataLoader[Any, Page[Any]],
+    *,
+    after: str | None,
+    later: Callable[[AsyncSession], Awaitable[Page[Any]]],
+    ahead: Callable[[Info, Ahead, Sequence[Any]], Awaitable[None]],
+    convert: Callable[[Any], Node],
+) -> Later[Connection[Node]]:
+    """A nested connection (page_of): a plain read when its parent read the first page
+    ahead; else its page is loaded, then what the selection asks of its rows (`ahead`)."""
+    if after is None:
+        page = now_or_later(first_pages, key)
+        if not inspect.isawaitable(page):
+            return Connection.from_page(page, convert)
+
+    async def loaded() -> Connection[Node]:
+        page = await page_of(info, key, first_pages, after=after, later=later)
+        await ahead(info, Ahead.of(info).nodes(), page.rows)
+        return Connection.from_page(page, convert)
+
+    return loaded()

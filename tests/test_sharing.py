@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, cast
 
 import redis.asyncio as redis
@@ -61,12 +62,12 @@ async def _within(coordinate: str, result: Awaitable[Any]) -> Any:
 class SpyingContext(Context):
     """Notes the field being resolved whenever the viewer is read."""
 
-    reads: set[str] | None = None
+    viewer_reads: set[str] | None = None
 
     def __getattribute__(self, name: str) -> Any:
         if name in ("viewer", "viewer_id"):
             field = FIELD.get()
-            reads = object.__getattribute__(self, "reads")
+            reads = object.__getattribute__(self, "viewer_reads")
             if field is not None and reads is not None:
                 reads.add(field)
         return super().__getattribute__(name)
@@ -171,11 +172,11 @@ async def test_every_field_that_reads_the_viewer_declares_it(
                 sessionmaker=sessionmaker,
                 tokens=settings.token_policy,
                 limiter=RateLimiter(client, settings.redis_prefix, settings.rate_limits),
-                realtime=cast(Realtime, None),
+                realtime=cast(Realtime, SimpleNamespace(reads=sessionmaker)),
                 loaders=Loaders(sessionmaker, viewer.id),
                 viewer_id=claims.user_id,
                 token_expires_at=claims.expires_at,
-                reads=reads,
+                viewer_reads=reads,
             )
             context.viewer = viewer_row
             query = f"{{ {root} {{ {selection(graphql_schema, type_, depth)} }} }}"

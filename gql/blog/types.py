@@ -4,9 +4,10 @@ from datetime import datetime
 
 import strawberry
 
+from gql.ahead import Later
 from gql.context import Info
 from gql.conversion import fields_from
-from gql.social.types import User, load_user
+from gql.social.types import User, user_of
 from models import blog as blog_models
 
 
@@ -51,9 +52,9 @@ class BlogPost:
     def from_model(cls, post: blog_models.BlogPost) -> "BlogPost":
         return cls(**fields_from(cls, post, model=post))
 
-    @strawberry.field
-    async def author(self, info: Info) -> User | None:
-        return await load_user(info, self.model.author_id)
+    @strawberry.field(graphql_type=User | None)
+    def author(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.model.author_id)
 
     @strawberry.field
     async def categories(self, info: Info) -> list[BlogCategory]:

@@ -7,13 +7,14 @@ from datetime import date, datetime
 
 import strawberry
 
+from gql.ahead import Later
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.pagination import Connection
 from gql.query_limits import LIST_SIZE, integer
 from gql.realtime.sharing import PER_VIEWER
 from gql.scalars import BigInt
-from gql.social.types import User, load_user
+from gql.social.types import User, user_of
 from models import challenges as challenge_models
 from models.goals import GoalCategory
 from models.users import User as UserModel
@@ -90,9 +91,9 @@ class ChallengeMember:
             model=row,
         )
 
-    @strawberry.field(description="Null if that account is disabled.")
-    async def user(self, info: Info) -> User | None:
-        return await load_user(info, self.model.user_id)
+    @strawberry.field(description="Null if that account is disabled.", graphql_type=User | None)
+    def user(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.model.user_id)
 
 
 @strawberry.type
@@ -125,9 +126,9 @@ class Challenge:
     def status(self) -> ChallengeStatus:
         return status_of(self.model)
 
-    @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        return await load_user(info, self.model.owner_id)
+    @strawberry.field(graphql_type=User | None)
+    def owner(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.model.owner_id)
 
     @strawberry.field(description="People taking part (invited and left ones not counted).")
     async def participant_count(self, info: Info) -> int:

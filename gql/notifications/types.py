@@ -6,10 +6,11 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from gql.ahead import Later
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.scalars import json_or_none
-from gql.social.types import User, load_user
+from gql.social.types import User, user_of
 from models import notifications as notification_models
 
 
@@ -40,6 +41,9 @@ class Notification:
             )
         )
 
-    @strawberry.field(description="Who caused it (the follower, the commenter...), if anyone.")
-    async def actor(self, info: Info) -> User | None:
-        return await load_user(info, self.actor_id) if self.actor_id else None
+    @strawberry.field(
+        description="Who caused it (the follower, the commenter...), if anyone.",
+        graphql_type=User | None,
+    )
+    def actor(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.actor_id)

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import strawberry
 
+from gql.ahead import Later
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.realtime.sharing import PER_VIEWER
-from gql.social.types import User, load_user
+from gql.social.types import User, user_of
 from models import goals as goal_models
 from models import social as social_models
 from models import users as user_models
@@ -43,13 +44,17 @@ class Partnership:
             )
         )
 
-    @strawberry.field(description="Who asked (null if that account is disabled).")
-    async def requester(self, info: Info) -> User | None:
-        return await load_user(info, self.model.requester_id)
+    @strawberry.field(
+        description="Who asked (null if that account is disabled).", graphql_type=User | None
+    )
+    def requester(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.model.requester_id)
 
-    @strawberry.field(description="Who was asked (null if that account is disabled).")
-    async def partner(self, info: Info) -> User | None:
-        return await load_user(info, self.model.partner_id)
+    @strawberry.field(
+        description="Who was asked (null if that account is disabled).", graphql_type=User | None
+    )
+    def partner(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.model.partner_id)
 
     @strawberry.field(description="Whether the viewer asked.", metadata=PER_VIEWER)
     def viewer_is_requester(self, info: Info) -> bool:

@@ -36,7 +36,7 @@ from subscriptions import log as event_log
 
 def event_context(context: Context) -> Context:
     """The context one event executes in: the socket's, with fresh loaders."""
-    return dataclasses.replace(context, loaders=Loaders(context.sessionmaker, context.viewer_id))
+    return dataclasses.replace(context, loaders=Loaders(context.reads, context.viewer_id))
 
 
 def event_key(payload: object) -> Hashable | None:
@@ -228,5 +228,5 @@ def _all(variables: dict[str, Any] | None) -> str:
 def _anonymous(context: Context) -> Context:
     """The context of a group's stream: nobody's viewer, fresh loaders."""
     return dataclasses.replace(
-        context, viewer=None, viewer_id=None, loaders=Loaders(context.sessionmaker, None)
+        context, viewer=None, viewer_id=None, loaders=Loaders(context.reads, None)
     )

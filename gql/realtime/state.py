@@ -15,7 +15,12 @@ from subscriptions.runtime import Runtime, RuntimeOptions
 
 
 class Realtime(Runtime):
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        reads: async_sessionmaker[AsyncSession],
+    ) -> None:
         assert settings.database_url is not None and settings.redis_url is not None
         super().__init__(
             RuntimeOptions(
@@ -29,7 +34,8 @@ class Realtime(Runtime):
             sessionmaker,
         )
         self.settings = settings
-        self.loaders = SharedLoaders(sessionmaker)
+        self.reads = reads  # sessions for loaders and read paths (create_read_sessionmaker)
+        self.loaders = SharedLoaders(reads)
         self.shared = SharedExecutions()
         self.frames = Frames()
         self.groups = Groups()

@@ -2,10 +2,11 @@
 
 import strawberry
 
+from gql.ahead import Ahead
 from gql.context import Info
 from gql.ids import parse_id
 from gql.pagination import Connection
-from gql.social.types import Post
+from gql.social.types import Post, posts_ahead
 from resolvers import social as social_service
 
 
@@ -22,6 +23,7 @@ class SocialQueries:
             page = await social_service.feed_page(
                 session=session, viewer_id=info.context.signed_in_id, first=first, after=after
             )
+        await posts_ahead(info, Ahead.of(info).nodes(), page.rows)
         return Connection.from_page(page, Post.from_model)
 
     @strawberry.field(description="A post the viewer may see.")
@@ -30,4 +32,5 @@ class SocialQueries:
             found = await social_service.get_post(
                 session=session, viewer_id=info.context.signed_in_id, post_id=parse_id(id)
             )
+        await posts_ahead(info, Ahead.of(info), [found])
         return Post.from_model(found)

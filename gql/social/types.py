@@ -3,17 +3,18 @@ They refer to each other, so they live together."""
 
 import enum
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Optional
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
 from gql.achievements.types import UserAchievement
+from gql.ahead import Ahead, Later, fill, held, now_or_later, then
 from gql.context import Info
 from gql.conversion import fields_from
-from gql.pagination import Connection, page_of
+from gql.pagination import Connection, connection_of, page_of
 from gql.realtime.sharing import PER_VIEWER
 from models import social as social_models
 from models import users as user_models
@@ -49,9 +50,9 @@ class Comment:
     def from_model(cls, comment: social_models.Comment) -> "Comment":
         return cls(**fields_from(cls, comment, model=comment))
 
-    @strawberry.field
-    async def author(self, info: Info) -> "User | None":
-        return await load_user(info, self.model.user_id)
+    @strawberry.field(graphql_type=Optional["User"])
+    def author(self, info: Info) -> Later["User | None"]:
+        return user_of(info, self.model.user_id)
 
 
 @strawberry.type
@@ -72,24 +73,26 @@ class Post:
         media_type = MediaType(post.media_type) if post.media_type else None
         return cls(**fields_from(cls, post, media_type=media_type, model=post))
 
-    @strawberry.field
-    async def author(self, info: Info) -> "User | None":
-        return await load_user(info, self.model.user_id)
+    @strawberry.field(graphql_type=Optional["User"])
+    def author(self, info: Info) -> Later["User | None"]:
+        return user_of(info, self.model.user_id)
 
     @strawberry.field(
-        description="The viewer's reaction to this post (null when none).", metadata=PER_VIEWER
+        description="The viewer's reaction to this post (null when none).",
+        metadata=PER_VIEWER,
+        graphql_type=Reaction | None,
     )
-    async def viewer_reaction(self, info: Info) -> Reaction | None:
+    def viewer_reaction(self, info: Info) -> Later[Reaction | None]:
         if info.context.viewer is None:
             return None
-        reaction = await info.context.loaders.viewer_reaction_by_post_id.load(self.model.id)
-        return Reaction(reaction) if reaction else None
+        reaction = now_or_later(info.context.loaders.viewer_reaction_by_post_id, self.model.id)
+        return then(reaction, lambda value: Reaction(value) if value else None)
 
-    @strawberry.field(description="Live comments, oldest first.")
-    async def comments(
+    @strawberry.field(description="Live comments, oldest first.", graphql_type=Connection[Comment])
+    def comments(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Comment]:
-        page = await page_of(
+    ) -> Later[Connection[Comment]]:
+        return connection_of(
             info,
             self.model.id,
             info.context.loaders.first_comments_by_post_id(first),
@@ -97,8 +100,9 @@ class Post:
             later=lambda session: social_service.comments_page(
                 session=session, post_id=self.model.id, first=first, after=after
             ),
+            ahead=comments_ahead,
+            convert=Comment.from_model,
         )
-        return Connection.from_page(page, Comment.from_model)
 
 
 @strawberry.type(description="A person's public profile.")
@@ -115,46 +119,53 @@ class User:
     def from_model(cls, user: user_models.User) -> "User":
         return cls(**fields_from(cls, user, model=user))
 
-    @strawberry.field(description="The badges this user unlocked, newest first.")
-    async def achievements(self, info: Info) -> list[UserAchievement]:
-        unlocked = await info.context.loaders.achievements_by_user_id.load(self.model.id)
-        return [UserAchievement.from_model(row) for row in unlocked]
+    @strawberry.field(
+        description="The badges this user unlocked, newest first.",
+        graphql_type=list[UserAchievement],
+    )
+    def achievements(self, info: Info) -> Later[list[UserAchievement]]:
+        unlocked = now_or_later(info.context.loaders.achievements_by_user_id, self.model.id)
+        return then(unlocked, lambda rows: [UserAchievement.from_model(row) for row in rows])
 
-    @strawberry.field
-    async def followers_count(self, info: Info) -> int:
-        return await info.context.loaders.followers_count_by_user_id.load(self.model.id)
+    @strawberry.field(graphql_type=int)
+    def followers_count(self, info: Info) -> Later[int]:
+        return now_or_later(info.context.loaders.followers_count_by_user_id, self.model.id)
 
-    @strawberry.field
-    async def following_count(self, info: Info) -> int:
-        return await info.context.loaders.following_count_by_user_id.load(self.model.id)
+    @strawberry.field(graphql_type=int)
+    def following_count(self, info: Info) -> Later[int]:
+        return now_or_later(info.context.loaders.following_count_by_user_id, self.model.id)
 
     @strawberry.field(
         description="Whether the viewer follows this user (false when signed out).",
         metadata=PER_VIEWER,
+        graphql_type=bool,
     )
-    async def viewer_is_following(self, info: Info) -> bool:
+    def viewer_is_following(self, info: Info) -> Later[bool]:
         if info.context.viewer is None:
             return False
-        return await info.context.loaders.viewer_follows_by_user_id.load(self.model.id)
+        return now_or_later(info.context.loaders.viewer_follows_by_user_id, self.model.id)
 
     @strawberry.field(
         description="Whether this user follows the viewer with the viewer's approval (sees "
         "the viewer's posts that are not public); false when signed out.",
         metadata=PER_VIEWER,
+        graphql_type=bool,
     )
-    async def approved_by_viewer(self, info: Info) -> bool:
+    def approved_by_viewer(self, info: Info) -> Later[bool]:
         if info.context.viewer is None:
             return False
-        return await info.context.loaders.approved_follower_by_user_id.load(self.model.id)
+        return now_or_later(info.context.loaders.approved_follower_by_user_id, self.model.id)
 
     @strawberry.field(
-        description="Their posts the viewer may see, newest first.", metadata=PER_VIEWER
+        description="Their posts the viewer may see, newest first.",
+        metadata=PER_VIEWER,
+        graphql_type=Connection["Post"],
     )
-    async def posts(
+    def posts(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["Post"]:
+    ) -> Later[Connection["Post"]]:
         viewer_id = info.context.signed_in_id
-        page = await page_of(
+        return connection_of(
             info,
             self.model.id,
             info.context.loaders.first_posts_by_author_id(first, viewer_id=viewer_id),
@@ -166,8 +177,9 @@ class User:
                 first=first,
                 after=after,
             ),
+            ahead=posts_ahead,
+            convert=Post.from_model,
         )
-        return Connection.from_page(page, Post.from_model)
 
     @strawberry.field(description="Who follows them, most recent first.")
     async def followers(
@@ -205,10 +217,65 @@ class User:
         )
 
 
-async def load_user(info: Info, user_id: uuid.UUID) -> User | None:
-    """The public profile of a user id, through the request's loader."""
-    user = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_model(user) if user is not None else None
+def user_of(info: Info, user_id: uuid.UUID | None) -> Later[User | None]:
+    """The public profile of a user id, through the request's loader (None: no one)."""
+    if user_id is None:
+        return None
+    user = now_or_later(info.context.loaders.user_by_id, user_id)
+    return then(user, lambda row: User.from_model(row) if row is not None else None)
+
+
+async def posts_ahead(info: Info, ahead: Ahead, posts: Sequence[social_models.Post]) -> None:
+    """Loads what the selection asks of these posts (the viewer's reactions, first comments,
+    the authors of both), a statement per relation, before their fields resolve."""
+    loaders = info.context.loaders
+    ids = [post.id for post in posts]
+    if loaders.viewer_id is not None and ahead.selects("viewerReaction"):
+        reactions = loaders.viewer_reaction_by_post_id.load_many(ids)
+    else:
+        reactions = None
+    first_comments = [
+        (comments, loaders.first_comments_by_post_id(comments.argument("first")))
+        for comments in ahead.each("comments")
+        if comments.argument("after") is None
+    ]
+    await fill(reactions, *(pages.load_many(ids) for _, pages in first_comments))
+    # The authors of posts and comments load together: one statement for all of them.
+    await fill(
+        users_ahead(info, ahead.child("author"), [post.user_id for post in posts]),
+        *(
+            comments_ahead(
+                info, comments.nodes(), [c for page in held(pages, ids) for c in page.rows]
+            )
+            for comments, pages in first_comments
+        ),
+    )
+
+
+async def comments_ahead(
+    info: Info, ahead: Ahead, comments: Sequence[social_models.Comment]
+) -> None:
+    """Loads the authors of these comments when the selection asks for them."""
+    await users_ahead(info, ahead.child("author"), [comment.user_id for comment in comments])
+
+
+async def users_ahead(info: Info, ahead: Ahead, user_ids: Sequence[uuid.UUID]) -> None:
+    """Loads these users and what the selection asks of them, when it selects them."""
+    if not ahead.fields:
+        return
+    loaders = info.context.loaders
+    signed_in = loaders.viewer_id is not None  # the viewer's fields say false when signed out
+    wanted: dict[str, DataLoader[uuid.UUID, Any]] = {
+        "achievements": loaders.achievements_by_user_id,
+        "followersCount": loaders.followers_count_by_user_id,
+        "followingCount": loaders.following_count_by_user_id,
+        **({"viewerIsFollowing": loaders.viewer_follows_by_user_id} if signed_in else {}),
+        **({"approvedByViewer": loaders.approved_follower_by_user_id} if signed_in else {}),
+    }
+    await fill(
+        loaders.user_by_id.load_many(user_ids),
+        *(loader.load_many(user_ids) for name, loader in wanted.items() if ahead.selects(name)),
+    )
 
 
 async def _users_of_follows(

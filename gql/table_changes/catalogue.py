@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy import Column, Table
 
 from gql.achievements.types import AchievementType, UserAchievement
+from gql.ahead import Later
 from gql.challenges.types import Challenge, ChallengeMember
 from gql.context import Info
 from gql.goals.types import CheckIn, Goal
@@ -20,7 +21,7 @@ from gql.notifications.types import Notification
 from gql.nutrition.types import MealLog, NutritionSummary
 from gql.partners.types import Partnership
 from gql.plans.types import ActionablePlan
-from gql.social.types import Comment, Post, Reaction, User, load_user
+from gql.social.types import Comment, Post, Reaction, User, user_of
 from gql.users.types import Viewer
 from models import achievements, challenges, goals, notifications, nutrition, social, users
 from models.base import Base
@@ -46,9 +47,11 @@ class PostReaction:
             user_id=row.user_id,
         )
 
-    @strawberry.field(description="Who reacted (null if that account is disabled).")
-    async def user(self, info: Info) -> User | None:
-        return await load_user(info, self.user_id)
+    @strawberry.field(
+        description="Who reacted (null if that account is disabled).", graphql_type=User | None
+    )
+    def user(self, info: Info) -> Later[User | None]:
+        return user_of(info, self.user_id)
 
 
 @strawberry.type(description="A follow between two people (the viewer is one of them).")
@@ -69,13 +72,13 @@ class Follow:
             created_at=row.created_at,
         )
 
-    @strawberry.field
-    async def follower(self, info: Info) -> User | None:
-        return await load_user(info, uuid.UUID(self.follower_id))
+    @strawberry.field(graphql_type=User | None)
+    def follower(self, info: Info) -> Later[User | None]:
+        return user_of(info, uuid.UUID(self.follower_id))
 
-    @strawberry.field
-    async def following(self, info: Info) -> User | None:
-        return await load_user(info, uuid.UUID(self.following_id))
+    @strawberry.field(graphql_type=User | None)
+    def following(self, info: Info) -> Later[User | None]:
+        return user_of(info, uuid.UUID(self.following_id))
 
 
 def _summary(row: nutrition.DailyNutritionSummary) -> NutritionSummary:
