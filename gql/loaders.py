@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 from models.achievements import AchievementType, UserAchievement
 from models.blog import BlogCategory, BlogTag
 from models.challenges import ChallengeParticipant
-from models.goals import ActionablePlan
+from models.goals import ActionablePlan, CheckIn
 from models.social import Comment, Follow, Post
 from models.users import User
 from resolvers import achievements as achievements_service
@@ -113,6 +113,18 @@ class Loaders:
 
     def first_comments_by_post_id(self, first: int | None) -> DataLoader[uuid.UUID, Page[Comment]]:
         return self._first_page("comments", social_service.first_comments, "post_ids", first)
+
+    def first_check_ins_by_goal_id(
+        self, first: int | None, date_from: date | None, date_to: date | None
+    ) -> DataLoader[uuid.UUID, Page[CheckIn]]:
+        """The first check-ins of the viewer's goals, between the dates."""
+        batch = partial(
+            goals_service.first_check_ins,
+            owner_id=self._viewer,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        return self._first_page(f"check-ins-{date_from}-{date_to}", batch, "goal_ids", first)
 
     def first_posts_by_author_id(
         self, first: int | None, *, viewer_id: uuid.UUID | None

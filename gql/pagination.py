@@ -70,8 +70,8 @@ def connection_of(
     *,
     after: str | None,
     later: Callable[[AsyncSession], Awaitable[Page[Any]]],
-    ahead: Callable[[Info, Ahead, Sequence[Any]], Awaitable[None]],
     convert: Callable[[Any], Node],
+    ahead: Callable[[Info, Ahead, Sequence[Any]], Awaitable[None]] | None = None,
 ) -> Later[Connection[Node]]:
     """A nested connection (page_of): a plain read when its parent read the first page
     ahead; else its page is loaded, then what the selection asks of its rows (`ahead`)."""
@@ -82,7 +82,8 @@ def connection_of(
 
     async def loaded() -> Connection[Node]:
         page = await page_of(info, key, first_pages, after=after, later=later)
-        await ahead(info, Ahead.of(info).nodes(), page.rows)
+        if ahead is not None:
+            await ahead(info, Ahead.of(info).nodes(), page.rows)
         return Connection.from_page(page, convert)
 
     return loaded()

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.goals import CheckIn, Goal, GoalCategory, GoalFrequency, GoalTemplate
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.pagination import Order, Page, fetch_page
+from resolvers.pagination import Order, Page, fetch_page, first_pages
 
 GOAL_ORDER = Order(Goal.created_at, Goal.id)
 CHECK_IN_ORDER = Order(CheckIn.date, CheckIn.id)
@@ -65,17 +66,41 @@ async def check_ins_page(
     after: str | None,
 ) -> Page[CheckIn]:
     """The owner's check-ins, newest date first, of one goal or all of them."""
-    if date_from is not None and date_to is not None and date_from > date_to:
-        raise BadUserInput("from must not be after to", field="from")
-    query = select(CheckIn).where(CheckIn.user_id == owner_id)
+    query = check_ins_of(owner_id, date_from, date_to)
     if goal_id is not None:
         await get_goal(session=session, owner_id=owner_id, goal_id=goal_id)
         query = query.where(CheckIn.goal_id == goal_id)
+    return await fetch_page(session, query, CHECK_IN_ORDER, first=first, after=after)
+
+
+async def first_check_ins(
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    goal_ids: Sequence[uuid.UUID],
+    date_from: date | None,
+    date_to: date | None,
+    first: int | None,
+) -> list[Page[CheckIn]]:
+    """The first page of check-ins of each of the owner's goals, in one query."""
+    query = check_ins_of(owner_id, date_from, date_to)
+    return await first_pages(session, query, CHECK_IN_ORDER, CheckIn.goal_id, goal_ids, first=first)
+
+
+def check_ins_of(owner_id: uuid.UUID, date_from: date | None, date_to: date | None) -> Any:
+    """The owner's check-ins between two dates (inclusive; None: unbounded)."""
+    check_date_range(date_from, date_to)
+    query = select(CheckIn).where(CheckIn.user_id == owner_id)
     if date_from is not None:
         query = query.where(CheckIn.date >= date_from)
     if date_to is not None:
         query = query.where(CheckIn.date <= date_to)
-    return await fetch_page(session, query, CHECK_IN_ORDER, first=first, after=after)
+    return query
+
+
+def check_date_range(date_from: date | None, date_to: date | None) -> None:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise BadUserInput("from must not be after to", field="from")
 
 
 @dataclass(frozen=True)

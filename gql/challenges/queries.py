@@ -2,7 +2,8 @@
 
 import strawberry
 
-from gql.challenges.types import Challenge, Leaderboard
+from gql.ahead import Ahead
+from gql.challenges.types import Challenge, Leaderboard, challenges_ahead
 from gql.context import Info
 from gql.ids import parse_id
 from gql.pagination import Connection
@@ -17,10 +18,11 @@ class ChallengeQueries:
     @strawberry.field(description="A challenge the viewer may see (private ones: members only).")
     async def challenge(self, info: Info, id: strawberry.ID) -> Challenge:
         viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             found = await challenges_service.get_challenge(
                 session=session, viewer_id=viewer.id, challenge_id=parse_id(id)
             )
+        await challenges_ahead(info, Ahead.of(info), [found])
         return Challenge.from_model(found)
 
     @strawberry.field(
@@ -36,7 +38,7 @@ class ChallengeQueries:
         joined_only: bool = False,
     ) -> Connection[Challenge]:
         viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             page = await challenges_service.challenges_page(
                 session=session,
                 viewer_id=viewer.id,
@@ -45,6 +47,7 @@ class ChallengeQueries:
                 first=first,
                 after=after,
             )
+        await challenges_ahead(info, Ahead.of(info).nodes(), page.rows)
         return Connection.from_page(page, Challenge.from_model)
 
     @strawberry.field(
@@ -57,11 +60,11 @@ class ChallengeQueries:
         viewer = info.context.require_viewer()
         count = leaderboards.entry_count(first)
         challenge_uuid = parse_id(challenge_id, field="challengeId")
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             await challenges_service.get_challenge(
                 session=session, viewer_id=viewer.id, challenge_id=challenge_uuid
             )
-        async with info.context.sessionmaker() as session:
+        async with info.context.sessionmaker() as session:  # one snapshot: a transaction
             ranking = await leaderboards.read_ranking(
                 session=session, challenge_id=challenge_uuid, first=count
             )

@@ -2,19 +2,19 @@
 
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 import strawberry
 
-from gql.ahead import Later
+from gql.ahead import Ahead, Later, fill, now_or_later, then
 from gql.context import Info
 from gql.conversion import fields_from
 from gql.pagination import Connection
 from gql.query_limits import LIST_SIZE, integer
 from gql.realtime.sharing import PER_VIEWER
 from gql.scalars import BigInt
-from gql.social.types import User, user_of
+from gql.social.types import User, user_of, users_ahead
 from models import challenges as challenge_models
 from models.goals import GoalCategory
 from models.users import User as UserModel
@@ -130,9 +130,11 @@ class Challenge:
     def owner(self, info: Info) -> Later[User | None]:
         return user_of(info, self.model.owner_id)
 
-    @strawberry.field(description="People taking part (invited and left ones not counted).")
-    async def participant_count(self, info: Info) -> int:
-        return await info.context.loaders.participant_count_by_challenge_id.load(self.model.id)
+    @strawberry.field(
+        description="People taking part (invited and left ones not counted).", graphql_type=int
+    )
+    def participant_count(self, info: Info) -> Later[int]:
+        return now_or_later(info.context.loaders.participant_count_by_challenge_id, self.model.id)
 
     @strawberry.field(
         description="The people taking part, in the order they came (the owner among them "
@@ -147,7 +149,7 @@ class Challenge:
         include_invited: bool = False,
     ) -> Connection[ChallengeMember]:
         viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             page = await challenges_service.participants_page(
                 session=session,
                 viewer_id=viewer.id,
@@ -158,12 +160,35 @@ class Challenge:
             )
         return Connection.from_page(page, ChallengeMember.from_model)
 
-    @strawberry.field(description="The viewer's membership, if any.", metadata=PER_VIEWER)
-    async def viewer_participation(self, info: Info) -> Participation | None:
+    @strawberry.field(
+        description="The viewer's membership, if any.",
+        metadata=PER_VIEWER,
+        graphql_type=Participation | None,
+    )
+    def viewer_participation(self, info: Info) -> Later[Participation | None]:
         if info.context.viewer is None:
             return None
-        row = await info.context.loaders.viewer_participation_by_challenge_id.load(self.model.id)
-        return Participation.from_model(row) if row is not None else None
+        loader = info.context.loaders.viewer_participation_by_challenge_id
+        row = now_or_later(loader, self.model.id)
+        return then(row, lambda found: Participation.from_model(found) if found else None)
+
+
+async def challenges_ahead(
+    info: Info, ahead: Ahead, challenges: Sequence[challenge_models.Challenge]
+) -> None:
+    """Loads what the selection asks of these challenges (owners, participant counts, the
+    viewer's memberships), a statement per relation, before their fields resolve."""
+    loaders = info.context.loaders
+    ids = [challenge.id for challenge in challenges]
+    counts = loaders.participant_count_by_challenge_id
+    signed_in = loaders.viewer_id is not None
+    await fill(
+        users_ahead(info, ahead.child("owner"), [challenge.owner_id for challenge in challenges]),
+        counts.load_many(ids) if ahead.selects("participantCount") else None,
+        loaders.viewer_participation_by_challenge_id.load_many(ids)
+        if signed_in and ahead.selects("viewerParticipation")
+        else None,
+    )
 
 
 @strawberry.type
@@ -232,7 +257,7 @@ class Leaderboard:
     async def around(self, info: Info, n: int = 2) -> list[LeaderboardEntry]:
         if self.standing is None:
             return []
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             standings = await leaderboards.around(
                 session=session,
                 challenge_id=uuid.UUID(self.challenge_id),

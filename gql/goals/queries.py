@@ -5,8 +5,9 @@ from typing import Annotated
 
 import strawberry
 
+from gql.ahead import Ahead
 from gql.context import Info
-from gql.goals.types import CheckIn, Goal, GoalTemplate, check_ins_connection
+from gql.goals.types import CheckIn, Goal, GoalTemplate, check_ins_connection, goals_ahead
 from gql.ids import parse_id
 from gql.pagination import Connection
 from models.goals import GoalCategory
@@ -19,7 +20,7 @@ class GoalQueries:
     async def goal_templates(
         self, info: Info, category: GoalCategory | None = None
     ) -> list[GoalTemplate]:
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             templates = await goals_service.list_goal_templates(session=session, category=category)
         return [GoalTemplate.from_model(template) for template in templates]
 
@@ -32,7 +33,7 @@ class GoalQueries:
         active_only: bool = False,
     ) -> Connection[Goal]:
         viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             page = await goals_service.goals_page(
                 session=session,
                 owner_id=viewer.id,
@@ -40,15 +41,17 @@ class GoalQueries:
                 first=first,
                 after=after,
             )
+        await goals_ahead(info, Ahead.of(info).nodes(), page.rows)
         return Connection.from_page(page, Goal.from_model)
 
     @strawberry.field(description="One of the viewer's goals.")
     async def goal(self, info: Info, id: strawberry.ID) -> Goal:
         viewer = info.context.require_viewer()
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             found = await goals_service.get_goal(
                 session=session, owner_id=viewer.id, goal_id=parse_id(id)
             )
+        await goals_ahead(info, Ahead.of(info), [found])
         return Goal.from_model(found)
 
     @strawberry.field(

@@ -19,7 +19,7 @@ class SocialQueries:
     async def feed(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Post]:
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             page = await social_service.feed_page(
                 session=session, viewer_id=info.context.signed_in_id, first=first, after=after
             )
@@ -28,7 +28,7 @@ class SocialQueries:
 
     @strawberry.field(description="A post the viewer may see.")
     async def post(self, info: Info, id: strawberry.ID) -> Post:
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             found = await social_service.get_post(
                 session=session, viewer_id=info.context.signed_in_id, post_id=parse_id(id)
             )

@@ -19,7 +19,7 @@ class UserQueries:
     async def user(
         self, info: Info, id: strawberry.ID | None = None, username: str | None = None
     ) -> User:
-        async with info.context.sessionmaker() as session:
+        async with info.context.reads() as session:
             found = await users_service.find_user(
                 session=session,
                 user_id=parse_id(id) if id is not None else None,
