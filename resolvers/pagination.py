@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from models.among import among
 from resolvers.errors import BadUserInput
 
 DEFAULT_PAGE_SIZE = 20
@@ -119,7 +120,7 @@ async def first_pages(
     )
     position = func.row_number().over(partition_by=parent, order_by=direction).label("position")
     entity = query.column_descriptions[0]["entity"]
-    ranked = query.add_columns(position).where(parent.in_(parent_ids)).subquery()
+    ranked = query.add_columns(position).where(among(parent, parent_ids)).subquery()
     numbered = select(entity).from_statement(
         select(ranked).where(ranked.c.position <= limit + 1).order_by(ranked.c.position)
     )

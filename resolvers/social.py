@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.among import among
 from models.social import Comment, Follow, Like, Post
 from models.users import User
 from resolvers import users as users_service
@@ -162,7 +163,7 @@ async def viewer_reactions(
     """The viewer's reaction type on each post, or None."""
     rows = await session.execute(
         select(Like.post_id, Like.reaction_type).where(
-            Like.user_id == viewer_id, Like.post_id.in_(post_ids)
+            Like.user_id == viewer_id, among(Like.post_id, post_ids)
         )
     )
     reactions = dict(rows.all())

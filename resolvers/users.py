@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from models.among import among
 from models.billing import Subscription
 from models.social import FeedPreference, Follow
 from models.users import User
@@ -26,7 +27,7 @@ async def users_by_ids(*, session: AsyncSession, ids: Sequence[uuid.UUID]) -> li
     """Active users in the order of ids (None where there is none, or it is disabled)."""
     found = {
         user.id: user
-        for user in await session.scalars(select(User).where(User.id.in_(ids), User.is_active))
+        for user in await session.scalars(select(User).where(among(User.id, ids), User.is_active))
     }
     return [found.get(user_id) for user_id in ids]
 
@@ -169,7 +170,7 @@ async def feed_preferences_of(
     stored = {
         row.user_id: FeedSettings.of(row)
         for row in await session.scalars(
-            select(FeedPreference).where(FeedPreference.user_id.in_(user_ids))
+            select(FeedPreference).where(among(FeedPreference.user_id, user_ids))
         )
     }
     return [stored.get(user_id, DEFAULT_FEED_SETTINGS) for user_id in user_ids]
