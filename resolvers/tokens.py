@@ -47,11 +47,32 @@ class AccessClaims:
     session_version: int = 0  # tokens from before versions (and Supabase's) count as 0
 
 
+VERIFIED_TOKENS_KEPT = 10_000
+_verified: dict[tuple[TokenPolicy, str], AccessClaims] = {}
+
+
 def access_claims(token: str, *, policy: TokenPolicy) -> AccessClaims:
     """The token's user and expiry; Unauthenticated for anything but a valid, unexpired
     HS256 token of ours (`iss` momentum, `aud` momentum) or, when accepted, a Supabase
     project's signed-in user (`aud` authenticated, its `iss`, `role` authenticated, not
-    anonymous: service_role and anon keys are refused)."""
+    anonymous: service_role and anon keys are refused).
+
+    A client sends the same token with every request until it refreshes it: the claims of
+    the last VERIFIED_TOKENS_KEPT tokens verified are kept (keyed by the whole token, its
+    signature included, so only a token verified before matches), and only the expiry is
+    checked again."""
+    claims = _verified.get((policy, token))
+    if claims is None:
+        claims = _verified_claims(token, policy)
+        if len(_verified) >= VERIFIED_TOKENS_KEPT:
+            del _verified[next(iter(_verified))]  # the oldest
+        _verified[(policy, token)] = claims
+    if claims.expires_at <= datetime.now(UTC):
+        raise Unauthenticated("access token expired; refresh it")
+    return claims
+
+
+def _verified_claims(token: str, policy: TokenPolicy) -> AccessClaims:
     supabase = policy.accept_supabase and policy.supabase_issuer is not None
     audiences = [AUDIENCE, SUPABASE_AUDIENCE] if supabase else [AUDIENCE]
     issuers = [ISSUER, policy.supabase_issuer] if supabase else [ISSUER]

@@ -15,16 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from resolvers import passwords
-from resolvers.errors import ServiceUnavailable
+from resolvers.errors import ServiceUnavailable, Unauthenticated
 from resolvers.sample_data import TEST_PASSWORD
 from resolvers.tokens import (
     AUDIENCE,
     ISSUER,
     SUPABASE_AUDIENCE,
     TokenPolicy,
+    access_claims,
     issue_access_token,
 )
 from tests.graphql import asgi_client, error_codes, gql, person, with_rate_limits
+from tests.live import until
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) { signUp(input: $input) { email } }
@@ -396,3 +398,38 @@ async def test_password_hashing_runs_one_per_core_and_refuses_a_long_queue(
     assert len(refused) == 3
     assert refused[0].details == {"retryAfter": passwords.RETRY_SECONDS}
     assert most == passwords.CONCURRENT_HASHES
+
+
+async def test_a_token_verified_before_is_still_refused_once_it_expires(settings: Settings) -> None:
+    """Verified tokens are remembered (a client sends the same one with every request), but
+    the expiry is checked on every use."""
+    policy = settings.token_policy
+    almost_expired = datetime.now(UTC) - policy.access_lifetime + timedelta(seconds=1)
+    token = issue_access_token(user_id=uuid.uuid4(), policy=policy, now=almost_expired)
+    assert access_claims(token, policy=policy).user_id  # verified, and remembered
+
+    def refused() -> bool:
+        try:
+            access_claims(token, policy=policy)
+        except Unauthenticated as error:
+            return "expired" in str(error)
+        return False
+
+    await until(refused, "the remembered token to be refused once expired")
+
+
+def test_a_remembered_token_with_another_signature_is_refused(settings: Settings) -> None:
+    policy = settings.token_policy
+    token = issue_access_token(user_id=uuid.uuid4(), policy=policy, now=datetime.now(UTC))
+    access_claims(token, policy=policy)
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{signature[::-1]}"
+    with pytest.raises(Unauthenticated, match="invalid access token"):
+        access_claims(forged, policy=policy)
+    other = TokenPolicy(
+        secret="another secret of at least thirty-two bytes!!",
+        access_lifetime=policy.access_lifetime,
+        refresh_lifetime=policy.refresh_lifetime,
+    )
+    with pytest.raises(Unauthenticated, match="invalid access token"):
+        access_claims(token, policy=other)  # remembered under its own policy only
