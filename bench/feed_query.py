@@ -27,53 +27,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import results_file
+from bench.hot_queries import HOT_QUERIES, variables_of
 from bench.server import REDIS_URL, fresh_database, serving
 from gql.settings import Environment, Settings
 from models.db import create_engine, create_sessionmaker
 from resolvers.demo_data import DemoSizes, generate_demo_data
 from resolvers.tokens import issue_access_token
 
-POST_FIELDS = """id content likesCount viewerReaction author { id username }
-  comments(first: 3) { edges { node { content author { id username } } } }"""
-
-QUERIES = {
-    "__typename": ("{ __typename }", {}),
-    "feed": (
-        f"query($first: Int) {{ feed(first: $first) {{ edges {{ node {{ {POST_FIELDS} }} }} }} }}",
-        {"first": 20},
-    ),
-    "User.posts": (
-        f"""query($author: ID!) {{ user(id: $author) {{ username followersCount
-          posts(first: 20) {{ edges {{ node {{ {POST_FIELDS} }} }} }} }} }}""",
-        {},
-    ),
-    "Post.comments": (
-        """query($post: ID!) { post(id: $post) { id commentsCount comments(first: 50) {
-          edges { node { content createdAt author { username followersCount } } } } } }""",
-        {},
-    ),
-    "goals": (
-        """{ goals(first: 20) { edges { node { title currentStreak longestStreak
-          completionRate plan { status } checkIns(first: 7) { edges { node { date completed } } }
-        } } } }""",
-        {},
-    ),
-    "notifications": (
-        """{ notifications(first: 20) { edges { node { type title createdAt
-          actor { username } } } } }""",
-        {},
-    ),
-    "challenges": (
-        """{ challenges(first: 20) { edges { node { title status participantCount
-          owner { username } viewerParticipation { role score } } } } }""",
-        {},
-    ),
-    "leaderboard": (
-        """query($challenge: ID!) { leaderboard(challengeId: $challenge, first: 20) {
-          totalParticipants entries { rank score user { username } } viewerEntry { rank } } }""",
-        {},
-    ),
-}
 CONCURRENCY = (1, 16)
 WRK = "/usr/bin/wrk"
 COUNTER = Path(__file__).with_name("statements.py")
@@ -159,12 +119,11 @@ async def subjects(session: AsyncSession) -> dict[str, Any]:
 
 
 def bodies(ids: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each query with its variables filled in."""
-    filled = {}
-    for name, (query, variables) in QUERIES.items():
-        wanted = {key: ids[key] for key in ("author", "post", "challenge") if f"${key}" in query}
-        filled[name] = {"query": query, "variables": variables | wanted}
-    return filled
+    """Each hot query with its variables filled in (pages of 20)."""
+    return {
+        name: {"query": document, "variables": variables_of(name, 20, ids)}
+        for name, document in HOT_QUERIES.items()
+    }
 
 
 def wrk(
@@ -308,7 +267,7 @@ async def main(options: argparse.Namespace, sizes: DemoSizes) -> None:
                         label, executable, workers, database_url, token, queries, files,
                         statements, options.seconds,
                     )  # fmt: skip
-    rows.sort(key=lambda row: list(QUERIES).index(row["query"]))
+    rows.sort(key=lambda row: list(HOT_QUERIES).index(row["query"]))
     print(
         results_file.write(
             "feed_query",

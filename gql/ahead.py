@@ -85,7 +85,10 @@ class Ahead:
     def of(cls, info: Info) -> "Ahead":
         """The field being resolved."""
         raw = info._raw_info
-        operation = _Operation(raw.schema, raw.fragments, raw.variable_values)
+        variables: Any = raw.variable_values  # Strawberry hands resolvers the coerced dict
+        if not isinstance(variables, VariableValues):
+            variables = VariableValues(sources={}, coerced=dict(variables))
+        operation = _Operation(raw.schema, raw.fragments, variables)
         definition = raw.parent_type.fields[raw.field_name]
         fields = (Selected(node, raw.parent_type, definition, ()) for node in raw.field_nodes)
         return cls(tuple(fields), operation)

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.among import among
-from models.social import Comment, Follow, Like, Post
+from models.social import Comment, FeedPreference, Follow, Like, Post
 from models.users import User
-from resolvers import users as users_service
 from resolvers.errors import NotFound, Unauthenticated
 from resolvers.pagination import Order, Page, fetch_page, first_pages
 
@@ -136,8 +135,10 @@ async def feed_page(
     public posts unless they chose show_following_only. Soft-deleted posts never appear."""
     if viewer_id is None:
         raise Unauthenticated("sign in to see your feed")
-    preferences = await users_service.feed_preferences(session=session, user_id=viewer_id)
-    everyone = false() if preferences.show_following_only else Post.is_public
+    following_only = exists().where(
+        FeedPreference.user_id == viewer_id, FeedPreference.show_following_only
+    )
+    everyone = Post.is_public & ~following_only
     query = select(Post).where(
         visible_posts(viewer_id),
         or_(Post.user_id == viewer_id, Post.user_id.in_(followed_by(viewer_id)), everyone),
