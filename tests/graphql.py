@@ -18,14 +18,20 @@ from tests.factories import make_user
 
 
 @contextlib.asynccontextmanager
-async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def asgi_app(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncEngine]]:
     """An HTTP client talking in-process to an app built with these settings, lifespan
-    included."""
+    included, and the app's engine (to count the statements it sends)."""
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
     ):
+        yield http, app.state.engine
+
+
+@contextlib.asynccontextmanager
+async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_app(settings) as (http, _):
         yield http
 
 

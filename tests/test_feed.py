@@ -7,10 +7,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gql.app import create_app
 from gql.settings import Settings
 from tests.factories import insert_returning_id
-from tests.graphql import Person, counting_statements, gql, person
+from tests.graphql import Person, asgi_app, counting_statements, gql, person
 
 FEED = """
 query Feed($first: Int, $after: String) {
@@ -161,15 +160,11 @@ async def test_connections_nested_under_a_list_cost_one_statement_each_not_one_p
         for n in range(24):
             await post(db, authors[n % len(authors)], f"nested {n}")
 
-    app = create_app(settings)
     counts = []
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_app(settings) as (http, app_engine):
         await gql(http, "{ goalTemplates { id } }")  # warm the pool
         for first in (2, 20):
-            with counting_statements(app.state.engine) as statements:
+            with counting_statements(app_engine) as statements:
                 body = await gql(http, NESTED, {"first": first}, token=viewer.token)
             counts.append(len(statements))
             edges = body["data"]["feed"]["edges"]

@@ -3,16 +3,14 @@ SQL statements for a page of 3 and a page of 12, and no more than its budget."""
 
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.hot_queries import HOT_QUERIES, variables_of
-from gql.app import create_app
 from gql.settings import Settings
 from tests.factories import check_in_on, insert_returning_id, make_goal, make_post
-from tests.graphql import Person, counting_statements, gql, person
+from tests.graphql import Person, asgi_app, counting_statements, gql, person
 
 BUDGETS = {
     # the viewer's account, then one statement per relation the selection reaches
@@ -130,16 +128,12 @@ async def worlds(engine: AsyncEngine, settings: Settings) -> dict[int, World]:
 async def test_a_hot_query_costs_its_budget_whatever_the_page_size(
     name: str, worlds: dict[int, World], settings: Settings
 ) -> None:
-    app = create_app(settings)
     counts = []
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with asgi_app(settings) as (http, app_engine):
         await gql(http, "{ goalTemplates { id } }")  # warm the pool
         for n in SIZES:
             viewer, ids = worlds[n]
-            with counting_statements(app.state.engine) as statements:
+            with counting_statements(app_engine) as statements:
                 body = await gql(
                     http, HOT_QUERIES[name], variables_of(name, n, ids), token=viewer.token
                 )
