@@ -105,6 +105,15 @@ class Loaders:
             partial(social_service.viewer_reactions, viewer_id=self._viewer), "post_ids"
         )
 
+    def forget(self) -> None:
+        """Drops every loader and what it loaded. At the end of a request: graphql-core's
+        executor refers to itself, so it and the context it holds stay alive until the
+        cycle collector runs; what the loaders hold (every row the request read) is freed
+        at once instead of making each collection long."""
+        for name in [name for name, value in vars(self).items() if isinstance(value, DataLoader)]:
+            delattr(self, name)
+        self._first_pages.clear()
+
     @property
     def _viewer(self) -> uuid.UUID:
         """The viewer, for the viewer's own loaders (resolvers check there is one first)."""

@@ -1,6 +1,7 @@
 """Statement budgets of the hot queries (bench/hot_queries.py): each costs the same number of
 SQL statements for a page of 3 and a page of 12, and no more than its budget."""
 
+import gc
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.hot_queries import HOT_QUERIES, variables_of
 from gql.settings import Settings
+from models.social import Post as PostModel
+from models.users import User as UserModel
 from tests.factories import check_in_on, insert_returning_id, make_goal, make_post
 from tests.graphql import Person, asgi_app, counting_statements, gql, person
 
@@ -146,3 +149,29 @@ async def test_a_hot_query_costs_its_budget_whatever_the_page_size(
 
 def test_every_hot_query_has_a_budget() -> None:
     assert set(BUDGETS) == set(HOT_QUERIES)
+
+
+async def test_a_request_frees_the_rows_it_read_without_the_cycle_collector(
+    worlds: dict[int, World], settings: Settings
+) -> None:
+    """graphql-core's executor keeps itself (and the request's context) in a reference
+    cycle: the rows a request read must not wait in it for the cycle collector, which
+    would then walk all of them (long pauses under load)."""
+    viewer, ids = worlds[SIZES[-1]]
+    query, variables = HOT_QUERIES["feed"], variables_of("feed", SIZES[-1], ids)
+
+    def rows_alive() -> int:
+        return sum(isinstance(item, PostModel | UserModel) for item in gc.get_objects())
+
+    async with asgi_app(settings) as (http, _):
+        await gql(http, query, variables, token=viewer.token)
+        gc.collect()
+        gc.disable()
+        try:
+            before = rows_alive()
+            for _ in range(5):
+                await gql(http, query, variables, token=viewer.token)
+            after = rows_alive()
+        finally:
+            gc.enable()
+    assert after - before < SIZES[-1], (before, after)  # a page of posts is 12 rows
