@@ -349,6 +349,7 @@ async def test_feed_events_follow_the_feed_rule_and_a_new_follow_at_once(
 
     async with TransportWsClient.connect(address, viewer.token) as client:
         await client.subscribe(FEED_EVENTS, {"after": head})
+        await client.ready()  # live: the follows it holds were read before the writes below
         await post("public one", public=True)
         await post("private before following", public=False)
         async with engine.begin() as db:

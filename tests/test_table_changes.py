@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
 from tests.graphql import Person, people, sql
-from tests.live import TransportWsClient, live_server
+from tests.live import TransportWsClient, live_server, log_head
 
 CHANGES = """
 subscription($table: RealtimeTable!, $events: [RowOperation!], $filter: [RowFilter!],
@@ -452,10 +452,12 @@ async def test_a_post_made_visible_by_an_edit_does_not_show_its_hidden_past(
 ) -> None:
     viewer, author = await people(engine, settings, 2)
     hidden = await post_of(engine, author, public=False)
-    edits = """subscription($filter: [RowFilter!]) {
-      tableChanges(table: POSTS, filter: $filter) { operation rowId oldRecord } }"""
+    after_insert = await log_head(engine)  # the insert is in the past, whenever it is relayed
+    edits = """subscription($filter: [RowFilter!], $after: String) {
+      tableChanges(table: POSTS, filter: $filter, after: $after) { operation rowId oldRecord } }"""
     async with TransportWsClient.connect(address, viewer.token) as client:
-        await client.subscribe(edits, {"filter": [{"column": "id", "op": "EQ", "value": hidden}]})
+        only_it = [{"column": "id", "op": "EQ", "value": hidden}]
+        await client.subscribe(edits, {"filter": only_it, "after": after_insert})
         await client.ready()
         await sql(
             engine,

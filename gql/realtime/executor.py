@@ -94,8 +94,11 @@ async def execute_alone(
     per_event = executor.build_per_event_executor(payload)
     per_event._shared_event = None
     per_event.context_value = context
-    outcome = per_event.execute_operation(None)
-    result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
+    try:
+        outcome = per_event.execute_operation(None)
+        result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
+    finally:
+        context.loaders.forget()  # as at the end of a request (GraphQLApp._http)
     return result
 
 
