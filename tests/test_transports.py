@@ -14,7 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.settings import Settings
-from tests.graphql import Person, sql
+from tests.factories import make_post
+from tests.graphql import Person, people, sql
 from tests.live import (
     WAIT_SECONDS,
     TransportWsClient,
@@ -196,3 +197,34 @@ async def test_each_subscription_over_each_transport(
         "postActivity": {"CREATED", "UPDATED"},
     }.get(field, {"CREATED"})
     assert data[field]["type"] in expected
+
+
+async def test_queries_over_one_socket_never_answer_from_an_earlier_query(
+    address: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    """A socket lives for hours: a query sent over it reads what is true now, not what an
+    earlier query on the same socket read."""
+    viewer, author = await people(engine, settings, 2)
+    async with engine.begin() as db:
+        post = await make_post(db, user_id=author.id)
+    query = "query($p: ID!) { post(id: $p) { viewerReaction author { followersCount } } }"
+
+    async with TransportWsClient.connect(address, viewer.token) as client:
+
+        async def ask() -> dict[str, Any]:
+            await client.subscribe(query, {"p": str(post)})
+            data: dict[str, Any] = (await client.next_data())["post"]
+            assert (await client.message())["type"] == "complete"
+            return data
+
+        assert await ask() == {"viewerReaction": None, "author": {"followersCount": 0}}
+        await sql(
+            engine, "INSERT INTO likes (post_id, user_id) VALUES (:p, :u)", p=post, u=viewer.id
+        )
+        await sql(
+            engine,
+            "INSERT INTO follows (follower_id, following_id) VALUES (:v, :a)",
+            v=viewer.id,
+            a=author.id,
+        )
+        assert await ask() == {"viewerReaction": "LIKE", "author": {"followersCount": 1}}

@@ -106,6 +106,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.connection_acknowledged = True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
+        self.context.renew_loaders()
         if _shares(self.view):
             CURRENT_SINK.set(
                 Sink.of(
@@ -186,6 +187,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
+        self.context.renew_loaders()
         if _shares(self.view):
             CURRENT_SINK.set(
                 Sink.of(
