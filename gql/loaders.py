@@ -30,8 +30,9 @@ Value = TypeVar("Value")
 
 
 class Loaders:
-    """A fresh set per request (or per subscription event), so nothing stale is served. Each
-    loader is made on first use: a websocket's context holds a set for hours, mostly unused."""
+    """A fresh set per request, per operation of a socket and per subscription event, so
+    nothing stale is served; each loader is made on first use. Fields read a loaded value
+    without awaiting (gql/ahead.py); `forget` releases what a finished execution read."""
 
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], viewer_id: uuid.UUID | None
