@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from functools import partial
 from typing import Any, Protocol
 
+from graphql import GraphQLError, OperationType, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -26,6 +27,7 @@ from gql.context import Context
 from gql.realtime.close_codes import CloseCode
 from gql.realtime.endings import end_connection
 from gql.realtime.sink import CURRENT_SINK, Sink
+from gql.selections import operation_of
 from subscriptions.accounts import Ending
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().run_operation(operation)
 
 
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    """Whether the operation a legacy `start` names is a subscription (a document that does
+    not parse goes the subscription way, which reports the error)."""
+    try:
+        operation = operation_of(parse(query), operation_name)
+    except GraphQLError:
+        return True
+    return operation is None or operation.operation is OperationType.SUBSCRIPTION
+
+
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     """Legacy graphql-ws (subscriptions-transport-ws), held to the same connection_init rules
     as graphql-transport-ws: a second init closes the socket with 4429, no init in time with
@@ -163,6 +175,28 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         if self.keep_alive:
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 
+    async def _answer_once(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """A query or mutation: subscriptions-transport-ws clients (Apollo's WebSocketLink)
+        send every operation over the socket; answered with one `data`, then `complete`."""
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=self.context,
+                root_value=self.root_value,
+            )
+            await self.send_data_message(result, operation_id)
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            self.tasks.pop(operation_id, None)
+
     async def _refuse(self, refusal: Refusal) -> None:
         code, reason = refusal
         await self.send_message({"type": "connection_error", "payload": {"message": reason}})
@@ -188,6 +222,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         variables: dict[str, object] | None,
     ) -> None:
         self.context.renew_loaders()
+        if not _is_subscription(query, operation_name):
+            await self._answer_once(operation_id, query, operation_name, variables)
+            return
         if _shares(self.view):
             CURRENT_SINK.set(
                 Sink.of(
