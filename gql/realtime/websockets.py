@@ -175,28 +175,6 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         if self.keep_alive:
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 
-    async def _answer_once(
-        self,
-        operation_id: str,
-        query: str,
-        operation_name: str | None,
-        variables: dict[str, object] | None,
-    ) -> None:
-        """A query or mutation: subscriptions-transport-ws clients (Apollo's WebSocketLink)
-        send every operation over the socket; answered with one `data`, then `complete`."""
-        try:
-            result = await self.schema.execute(
-                query,
-                variable_values=variables,
-                operation_name=operation_name,
-                context_value=self.context,
-                root_value=self.root_value,
-            )
-            await self.send_data_message(result, operation_id)
-            await self.send_message({"type": "complete", "id": operation_id})
-        finally:
-            self.tasks.pop(operation_id, None)
-
     async def _refuse(self, refusal: Refusal) -> None:
         code, reason = refusal
         await self.send_message({"type": "connection_error", "payload": {"message": reason}})
@@ -223,7 +201,20 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     ) -> None:
         self.context.renew_loaders()
         if not _is_subscription(query, operation_name):
-            await self._answer_once(operation_id, query, operation_name, variables)
+            # A query or mutation: subscriptions-transport-ws clients (Apollo's
+            # WebSocketLink) send every operation over the socket. One `data`, `complete`.
+            try:
+                result = await self.schema.execute(
+                    query,
+                    variable_values=variables,
+                    operation_name=operation_name,
+                    context_value=self.context,
+                    root_value=self.root_value,
+                )
+                await self.send_data_message(result, operation_id)
+                await self.send_message({"type": "complete", "id": operation_id})
+            finally:
+                self.tasks.pop(operation_id, None)
             return
         if _shares(self.view):
             CURRENT_SINK.set(
