@@ -87,10 +87,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._shows_outbound_mail = settings.env is not Environment.PRODUCTION
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        context = self.context_for(request, response)
-        if isinstance(request, Request):
-            request.state.context = context  # for _http to release its loaders after
-        return context
+        return self.context_for(request, response)
 
     def context_for(self, request: Request | WebSocket, response: Any = None) -> Context:
         """A fresh context, authenticated by the request's Authorization header (websockets:
@@ -143,10 +140,6 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = http_media.request_error(refused.reason, media)
             else:
                 response = error_response(refused.status_code, refused.reason)
-        finally:
-            if (context := getattr(request.state, "context", None)) is not None:
-                del request.state.context
-                context.loaders.forget()
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -84,11 +84,6 @@ class Context:
             self.admission.release()
             self.admission = None
 
-    def renew_loaders(self) -> None:
-        """Fresh loaders for the next operation of a long-lived connection: nothing an
-        earlier operation read is served again."""
-        self.loaders = Loaders(self.reads, self.viewer_id)
-
     def require_viewer(self) -> User:
         """The signed-in user, or UNAUTHENTICATED."""
         if self.viewer is None:

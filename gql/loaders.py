@@ -30,9 +30,9 @@ Value = TypeVar("Value")
 
 
 class Loaders:
-    """A fresh set per request, per operation of a socket and per subscription event, so
-    nothing stale is served; each loader is made on first use. Fields read a loaded value
-    without awaiting (gql/ahead.py); `forget` releases what a finished execution read."""
+    """A fresh set per request and per subscription event, emptied when each operation ends
+    (gql/operation_loaders.py), so nothing stale is served; each loader is made on first
+    use. Fields read a loaded value without awaiting (gql/ahead.py)."""
 
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], viewer_id: uuid.UUID | None
@@ -107,10 +107,7 @@ class Loaders:
         )
 
     def forget(self) -> None:
-        """Drops every loader and what it loaded. At the end of a request: graphql-core's
-        executor refers to itself, so it and the context it holds stay alive until the
-        cycle collector runs; what the loaders hold (every row the request read) is freed
-        at once instead of making each collection long."""
+        """Drops every loader and what it loaded (loaders are made again on next use)."""
         for name in [name for name, value in vars(self).items() if isinstance(value, DataLoader)]:
             delattr(self, name)
         self._first_pages.clear()

@@ -43,6 +43,7 @@ from gql.notifications.queries import NotificationQueries
 from gql.notifications.subscriptions import NotificationSubscriptions
 from gql.nutrition.mutations import NutritionMutations
 from gql.nutrition.queries import NutritionQueries
+from gql.operation_loaders import OperationLoaders
 from gql.partners.mutations import PartnerMutations
 from gql.partners.queries import PartnerQueries
 from gql.plans.mutations import PlanMutations
@@ -151,6 +152,7 @@ def create_schema(settings: Settings) -> strawberry.Schema:
         lambda: AddValidationRules(limits),
         lambda: RequestLimits(query_limits),
         Authentication,
+        OperationLoaders,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

@@ -98,7 +98,7 @@ async def execute_alone(
         outcome = per_event.execute_operation(None)
         result: ExecutionResult = await outcome if asyncio.iscoroutine(outcome) else outcome
     finally:
-        context.loaders.forget()  # as at the end of a request (GraphQLApp._http)
+        context.loaders.forget()  # as OperationLoaders does after each operation
     return result
 
 

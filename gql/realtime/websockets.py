@@ -108,7 +108,6 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.connection_acknowledged = True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        self.context.renew_loaders()
         if _shares(self.view):
             CURRENT_SINK.set(
                 Sink.of(
@@ -199,7 +198,6 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        self.context.renew_loaders()
         if not _is_subscription(query, operation_name):
             # A query or mutation: subscriptions-transport-ws clients (Apollo's
             # WebSocketLink) send every operation over the socket. One `data`, `complete`.

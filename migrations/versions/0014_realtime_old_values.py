@@ -9,6 +9,7 @@ and DELETE events carry none (a DELETE carries the row id and its routing keys).
 """
 
 from collections.abc import Sequence
+from importlib import import_module
 
 from alembic import op
 
@@ -54,38 +55,9 @@ END $$
 """
 
 # Migration 0005's function, restored on downgrade.
-CAPTURE = """
-CREATE OR REPLACE FUNCTION capture_realtime_event() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    source text := CASE WHEN TG_OP = 'DELETE' THEN 'o' ELSE 'n' END;
-    key_pairs text;
-BEGIN
-    SELECT string_agg(format('%L, %I.%I', key, source, key), ', ')
-      INTO key_pairs FROM unnest(TG_ARGV) AS key;
-    IF TG_OP = 'INSERT' THEN
-        EXECUTE format(
-            'INSERT INTO realtime_events (table_name, operation, row_id, keys) '
-            'SELECT %L, %L, n.id, jsonb_build_object(%s) FROM new_rows n',
-            TG_TABLE_NAME, TG_OP, key_pairs);
-    ELSIF TG_OP = 'DELETE' THEN
-        EXECUTE format(
-            'INSERT INTO realtime_events (table_name, operation, row_id, keys) '
-            'SELECT %L, %L, o.id, jsonb_build_object(%s) FROM old_rows o',
-            TG_TABLE_NAME, TG_OP, key_pairs);
-    ELSE
-        EXECUTE format(
-            'INSERT INTO realtime_events (table_name, operation, row_id, keys, changed) '
-            'SELECT %L, %L, n.id, jsonb_build_object(%s), '
-            '  ARRAY(SELECT e.key FROM jsonb_each(to_jsonb(n)) e '
-            '        WHERE e.value IS DISTINCT FROM to_jsonb(o) -> e.key ORDER BY e.key) '
-            'FROM new_rows n JOIN old_rows o ON o.id = n.id '
-            'WHERE to_jsonb(n) IS DISTINCT FROM to_jsonb(o)',
-            TG_TABLE_NAME, TG_OP, key_pairs);
-    END IF;
-    PERFORM pg_notify('momentum_events', pg_current_xact_id()::text);
-    RETURN NULL;
-END $$
-"""
+CAPTURE = import_module("migrations.versions.0005_realtime_events").CAPTURE_FUNCTION.replace(
+    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1
+)
 
 
 def upgrade() -> None:
