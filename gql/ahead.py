@@ -110,11 +110,10 @@ class Ahead:
 
     def argument(self, name: str) -> Any:
         """An argument (GraphQL name) of the first occurrence, as the field will get it."""
-        if not self.fields or self.fields[0].definition is None:
+        definition = self.fields[0].definition if self.fields else None
+        if definition is None:
             return None
-        field = self.fields[0]
-        assert field.definition is not None
-        values = get_argument_values(field.definition, field.node, self.operation.variables)
+        values = get_argument_values(definition, self.fields[0].node, self.operation.variables)
         return values.get(name)
 
     def _children(self, name: str) -> Iterator[Selected]:
